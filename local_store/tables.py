@@ -1,0 +1,231 @@
+"""The cache's tables, one per entity of PRODUCT.md §3.
+
+These SQLModel classes are the single definition of the schema: migrations create tables from
+them and the bulk writers take their column lists from them. Hot read paths (the TUI's first
+paint, exports) use plain `sqlite3` against the same tables, because importing SQLModel costs
+more than a whole Textual app needs to paint.
+
+Synced tables keep the server's `id` as primary key and `version` (the server's change
+sequence). List and dict fields from the wire are stored as JSON text. Money is integer cents.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+
+class PartnerRow(SQLModel, table=True):
+    __tablename__ = "partner"
+
+    id: str = Field(primary_key=True)
+    version: int
+    name: str
+    credited_tier: str
+    performance_tier: str
+    points: int
+    points_to_next_tier: int
+    next_tier: str | None
+    sourced_minimum: int
+    managed_minimum: int
+    median_app_usage: float
+    certified: bool
+    growth_market: bool
+    figures_as_of: datetime
+
+
+class EmployeeRow(SQLModel, table=True):
+    __tablename__ = "employee"
+
+    id: str = Field(primary_key=True)
+    version: int
+    name: str
+    email: str = Field(index=True)
+    archetype: str
+
+
+class TeamContactRow(SQLModel, table=True):
+    __tablename__ = "team_contact"
+
+    id: str = Field(primary_key=True)
+    version: int
+    role: str
+    name: str
+    email: str
+    description: str
+    phone: str | None
+    meeting_url: str | None
+
+
+class ClientRow(SQLModel, table=True):
+    __tablename__ = "client"
+
+    id: str = Field(primary_key=True)
+    version: int
+    hub_id: int
+    name: str = Field(index=True)
+    domain: str = Field(index=True)
+    industry: str
+    country: str
+    relationship: str = Field(index=True)
+    mrr_cents: int = Field(index=True)
+    contact_tier: str
+    email_tier: str
+    engagement_score: int = Field(index=True)
+    engagement_band: str = Field(index=True)
+    tools_in_use: int
+    active_users: int
+    apps_in_use: str  # JSON list
+    setup_issues: str  # JSON list
+    owner_email: str | None = Field(index=True)
+    crm_url: str
+    account_url: str
+    services_status: str
+    # Derived locally after each sync, so the clients table needs no joins.
+    products: str = ""
+    next_renewal_date: date | None = Field(default=None, index=True)
+    health_score: int | None = Field(default=None, index=True)
+
+
+class SubscriptionRow(SQLModel, table=True):
+    __tablename__ = "subscription"
+
+    id: str = Field(primary_key=True)
+    version: int
+    client_id: str = Field(index=True)
+    product: str
+    edition: str
+    term: str
+    billing_frequency: str
+    mrr_cents: int
+    start_date: date
+    renewal_date: date
+
+
+class RenewalRow(SQLModel, table=True):
+    __tablename__ = "renewal"
+
+    id: str = Field(primary_key=True)
+    version: int
+    client_id: str = Field(index=True)
+    renewal_date: date = Field(index=True)
+    decision_deadline: date = Field(index=True)
+    status: str
+    communication_owner: str
+    renewal_manager: str
+    products: str  # JSON list
+    current_subscription: str
+    renewal_subscription: str
+    mrr_now_cents: int
+    mrr_change_cents: int
+    last_active_employee: str | None
+
+
+class UsageRow(SQLModel, table=True):
+    __tablename__ = "usage"
+
+    id: str = Field(primary_key=True)
+    version: int
+    client_id: str = Field(index=True)
+    period: date
+    tools_in_use: int
+    active_users: int
+    engagement_score: int
+    category_points: str  # JSON object
+
+
+class CreditEventRow(SQLModel, table=True):
+    __tablename__ = "credit_event"
+
+    id: str = Field(primary_key=True)
+    version: int
+    client_id: str = Field(index=True)
+    month: date = Field(index=True)
+    kind: str
+    points: int
+    mrr_basis_cents: int
+
+
+class AlertRow(SQLModel, table=True):
+    __tablename__ = "alert"
+
+    id: str = Field(primary_key=True)
+    version: int
+    client_id: str | None = Field(index=True)
+    kind: str
+    severity: str
+    title: str
+    detail: str
+    raised_at: datetime
+    due_date: date | None
+    status: str = Field(index=True)
+    assignee: str | None
+    snoozed_until: date | None
+
+
+class NoteRow(SQLModel, table=True):
+    __tablename__ = "note"
+
+    id: str = Field(primary_key=True)
+    version: int
+    target_type: str
+    target_id: str = Field(index=True)
+    author: str
+    text: str
+    created_at: datetime
+
+
+class OutboxRow(SQLModel, table=True):
+    """A local action waiting to be pushed, written in the same transaction as its effect."""
+
+    __tablename__ = "outbox"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)  # UUID idempotency key
+    kind: str
+    target_id: str = Field(index=True)
+    payload: str  # JSON object
+    base_version: int | None
+    created_at: datetime
+    state: str = Field(default="pending", index=True)  # pending | rejected | conflict
+    outcome_reason: str | None = None
+
+
+class SyncStateRow(SQLModel, table=True):
+    """Per resource: the server's change token and how the last sync went."""
+
+    __tablename__ = "sync_state"
+
+    resource: str = Field(primary_key=True)
+    change_token: str | None
+    last_success: datetime | None
+    last_error: str | None
+
+
+class QuarantineRow(SQLModel, table=True):
+    """A pulled record that failed validation, kept with the reason instead of crashing."""
+
+    __tablename__ = "quarantine"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    resource: str
+    record_id: str | None
+    reason: str
+    raw: str
+    received_at: datetime
+
+
+SYNCED_TABLES: dict[str, type[SQLModel]] = {
+    "partner": PartnerRow,
+    "employees": EmployeeRow,
+    "team": TeamContactRow,
+    "clients": ClientRow,
+    "subscriptions": SubscriptionRow,
+    "renewals": RenewalRow,
+    "usage": UsageRow,
+    "credits": CreditEventRow,
+    "alerts": AlertRow,
+    "notes": NoteRow,
+}
+"""Wire resource name → cache table."""

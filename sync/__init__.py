@@ -1,0 +1,1 @@
+"""Talking to the backend: the HTTP client, pull, push and the wire models."""

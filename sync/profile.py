@@ -1,0 +1,111 @@
+"""Profiles: which backend, which user, which archetype, and where the cache lives.
+
+A profile comes from the config file (`PARTNEROPS_CONFIG`, else `config.toml` in the
+platform's user config dir), overridden by `PARTNEROPS_BACKEND_URL` and `PARTNEROPS_TOKEN`.
+Those two variables form a profile on their own when no config file exists. Tokens are never
+read from the config file: they come from the environment (or, later, the OS keyring).
+
+Kept free of heavy imports: the TUI resolves its profile before its first paint.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from local_store.paths import InvalidProfileName, cache_path
+
+CONFIG_ENV = "PARTNEROPS_CONFIG"
+PROFILE_ENV = "PARTNEROPS_PROFILE"
+BACKEND_URL_ENV = "PARTNEROPS_BACKEND_URL"
+TOKEN_ENV = "PARTNEROPS_TOKEN"
+DEFAULT_PROFILE = "default"
+ARCHETYPES = ("implementer", "value_driver", "deal_closer")
+
+
+class ProfileError(Exception):
+    """The profile cannot be resolved; the message says what to fix."""
+
+
+class NoProfileConfigured(ProfileError):
+    pass
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    cache_path: Path
+    backend_url: str | None = None
+    token: str | None = field(default=None, repr=False)
+    user_email: str | None = None
+    archetype: str = "value_driver"
+
+    @property
+    def archetype_label(self) -> str:
+        return self.archetype.replace("_", " ").title()
+
+
+def config_path() -> Path:
+    override = os.environ.get(CONFIG_ENV)
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("partnerops", appauthor=False) / "config.toml"
+
+
+def _read_config(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"config file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ProfileError(f"cannot read config file {path}: {exc.strerror}") from None
+
+
+def load_profile(name: str | None = None) -> Profile:
+    """Resolve the profile named, else `PARTNEROPS_PROFILE`, else the config's default."""
+    path = config_path()
+    config = _read_config(path)
+    profiles = config.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ProfileError(f"config file {path}: [profiles] must be a table")
+    chosen = (
+        name or os.environ.get(PROFILE_ENV) or config.get("default_profile") or DEFAULT_PROFILE
+    )
+    section = profiles.get(chosen, {})
+    if not isinstance(section, dict):
+        raise ProfileError(f"config file {path}: [profiles.{chosen}] must be a table")
+    if "token" in section:
+        raise ProfileError(
+            f"config file {path}: remove `token` from [profiles.{chosen}]; "
+            f"tokens come from {TOKEN_ENV} or the OS keyring"
+        )
+    backend_url = os.environ.get(BACKEND_URL_ENV) or section.get("backend_url")
+    explicitly_named = name is not None or PROFILE_ENV in os.environ
+    if chosen not in profiles and not backend_url and not explicitly_named:
+        raise NoProfileConfigured(
+            "no profile configured. Try the demo with `partnerops demo`, or set "
+            f"{BACKEND_URL_ENV} and {TOKEN_ENV}, or add a profile to {path}"
+        )
+    archetype = section.get("archetype", "value_driver")
+    if archetype not in ARCHETYPES:
+        raise ProfileError(
+            f"config file {path}: archetype {archetype!r} must be one of {', '.join(ARCHETYPES)}"
+        )
+    try:
+        where = cache_path(chosen)
+    except InvalidProfileName as exc:
+        raise ProfileError(str(exc)) from None
+    return Profile(
+        name=chosen,
+        cache_path=where,
+        backend_url=backend_url,
+        token=os.environ.get(TOKEN_ENV) or None,
+        user_email=section.get("user_email"),
+        archetype=archetype,
+    )
