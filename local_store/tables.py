@@ -201,6 +201,16 @@ class SyncStateRow(SQLModel, table=True):
     change_token: str | None
     last_success: datetime | None
     last_error: str | None
+    # True while a full resync runs; the ids it has seen are kept in `resync_seen`, so a
+    # resync killed half-way still removes, when it finishes, rows the server no longer has.
+    resyncing: bool = False
+
+
+class ResyncSeenRow(SQLModel, table=True):
+    __tablename__ = "resync_seen"
+
+    resource: str = Field(primary_key=True)
+    record_id: str = Field(primary_key=True)
 
 
 class QuarantineRow(SQLModel, table=True):
@@ -215,6 +225,11 @@ class QuarantineRow(SQLModel, table=True):
     raw: str
     received_at: datetime
 
+
+DERIVED_COLUMNS: dict[str, frozenset[str]] = {
+    "client": frozenset({"products", "next_renewal_date", "health_score"}),
+}
+"""Columns the cache computes itself; a pull never writes them."""
 
 SYNCED_TABLES: dict[str, type[SQLModel]] = {
     "partner": PartnerRow,

@@ -1,0 +1,170 @@
+"""The `partnerops` command line.
+
+The scripted commands (sync, backend, later export/status/alerts) import only `sync`,
+`local_store` and `backend`; Textual loads only for the commands that open the TUI.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from local_store.database import CacheError
+from sync.profile import Profile, ProfileError, load_profile
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+app = typer.Typer(
+    name="partnerops",
+    help="Partner Ops Console: triage HubSpot partner clients and alerts, offline.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+backend_app = typer.Typer(help="Run the reference backend.", no_args_is_help=True)
+app.add_typer(backend_app, name="backend")
+
+ProfileOption = Annotated[
+    str | None,
+    typer.Option("--profile", "-p", help="Profile to use (default: PARTNEROPS_PROFILE or config)."),
+]
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    """One line on stderr, never a traceback."""
+    typer.echo(f"partnerops: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def resolve_profile(name: str | None) -> Profile:
+    try:
+        return load_profile(name)
+    except ProfileError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+def open_tui(profile: Profile) -> None:
+    from console.app import PartnerOpsApp
+
+    PartnerOpsApp(profile).run()
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(ctx: typer.Context, profile: ProfileOption = None) -> None:
+    """With no command, open the TUI on the configured profile."""
+    ctx.obj = profile
+    if ctx.invoked_subcommand is None:
+        open_tui(resolve_profile(profile))
+
+
+@app.command()
+def sync(ctx: typer.Context, profile: ProfileOption = None) -> None:
+    """Pull every resource from the backend into the local cache."""
+    from sync.client import SyncError
+    from sync.engine import run_sync
+
+    chosen = resolve_profile(profile or ctx.obj)
+    try:
+        report = _with_progress(lambda progress: run_sync(chosen, progress=progress))
+    except SyncError as exc:
+        fail(str(exc), exc.exit_code)
+    total = sum(report.pulled.values())
+    deleted = sum(report.deleted.values())
+    quarantined = sum(report.quarantined.values())
+    summary = f"synced {total:,} records, removed {deleted:,}"
+    if report.resynced:
+        summary += f"; full resync of {', '.join(report.resynced)}"
+    typer.echo(summary)
+    if quarantined:
+        details = ", ".join(f"{r}: {n}" for r, n in report.quarantined.items())
+        typer.echo(
+            f"partnerops: set aside {quarantined} malformed records ({details}); "
+            "see `partnerops status`",
+            err=True,
+        )
+
+
+def _with_progress(run):
+    """A live progress line on a terminal, plain lines per resource otherwise."""
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), console=Console(stderr=True)
+        ) as bar:
+            task = bar.add_task("syncing…")
+            return run(
+                lambda resource, count: bar.update(task, description=f"{resource}: {count:,}")
+            )
+    last: list[str] = []
+
+    def plain(resource: str, count: int) -> None:
+        if last and last[0] != resource:
+            typer.echo(f"pulled {last[0]}: {last[1]:,}", err=True)
+        last[:] = [resource, count]
+
+    result = run(plain)
+    if last:
+        typer.echo(f"pulled {last[0]}: {last[1]:,}", err=True)
+    return result
+
+
+@backend_app.command("serve")
+def backend_serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0 = any free).")] = 8765,
+    clients: Annotated[int, typer.Option(min=0, help="Clients of the first partner.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Generator seed: same seed, same data.")] = 7,
+    data: Annotated[
+        Path | None, typer.Option(help="Serve this JSON file (the API's shape) instead.")
+    ] = None,
+    allow_remote: Annotated[
+        bool, typer.Option(help="Listen on a non-loopback address.")
+    ] = False,
+) -> None:
+    """Run the reference backend (prints one token per partner)."""
+    from backend.server import BackendStartError, serve
+
+    try:
+        serve(host=host, port=port, clients=clients, seed=seed, data=data, allow_remote=allow_remote)
+    except BackendStartError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def demo(
+    clients: Annotated[int, typer.Option(min=1, help="Clients in the demo portfolio.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Generator seed.")] = 7,
+) -> None:
+    """Start the reference backend on loopback, sync a demo profile, open the TUI."""
+    from console.demo import run_demo
+
+    run_demo(clients=clients, seed=seed, open_tui=open_tui, fail=fail)
+
+
+def main() -> None:
+    """Entry point: every failure ends as one line on stderr and an exit code."""
+    try:
+        app()
+    except CacheError as exc:
+        typer.echo(f"partnerops: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        typer.echo("partnerops: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("PARTNEROPS_DEBUG"):
+            raise
+        typer.echo(
+            f"partnerops: unexpected error ({type(exc).__name__}); "
+            "run again with PARTNEROPS_DEBUG=1 for details",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)

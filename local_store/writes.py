@@ -1,0 +1,171 @@
+"""Writing pulled pages into the cache: each page and its change token in one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+
+from local_store.database import write_transaction
+from local_store.tables import DERIVED_COLUMNS, SYNCED_TABLES
+
+
+@dataclass
+class Quarantined:
+    record_id: str | None
+    reason: str
+    raw: str
+
+
+@dataclass
+class PulledPage:
+    """One validated page of a resource, ready to commit with the token that follows it."""
+
+    resource: str
+    rows: list[dict[str, object]]
+    deleted: list[str]
+    change_token: str
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+
+def utc_now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@cache
+def table_columns(resource: str) -> tuple[str, tuple[str, ...]]:
+    """The table a resource lands in and the columns a pull writes."""
+    table = SYNCED_TABLES[resource].__table__
+    derived = DERIVED_COLUMNS.get(table.name, frozenset())
+    return table.name, tuple(c.name for c in table.columns if c.name not in derived)
+
+
+@cache
+def _upsert_sql(resource: str) -> str:
+    name, columns = table_columns(resource)
+    placeholders = ", ".join(f":{c}" for c in columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    # Rows with a local change still waiting to be pushed keep their local state; the push
+    # answers for them and the next pull brings the server's version.
+    return (
+        f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({placeholders}) "
+        f"ON CONFLICT(id) DO UPDATE SET {updates} "
+        "WHERE excluded.id NOT IN (SELECT target_id FROM outbox WHERE state = 'pending')"
+    )
+
+
+def change_token(conn: sqlite3.Connection, resource: str) -> str | None:
+    row = conn.execute(
+        "SELECT change_token FROM sync_state WHERE resource = ?", (resource,)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def is_resyncing(conn: sqlite3.Connection, resource: str) -> bool:
+    row = conn.execute("SELECT resyncing FROM sync_state WHERE resource = ?", (resource,)).fetchone()
+    return bool(row and row[0])
+
+
+def _ensure_state(conn: sqlite3.Connection, resource: str) -> None:
+    conn.execute(
+        "INSERT INTO sync_state (resource, change_token, last_success, last_error, resyncing) "
+        "VALUES (?, NULL, NULL, NULL, 0) ON CONFLICT(resource) DO NOTHING",
+        (resource,),
+    )
+
+
+def commit_page(conn: sqlite3.Connection, page: PulledPage) -> None:
+    name, _ = table_columns(page.resource)
+    with write_transaction(conn):
+        _ensure_state(conn, page.resource)
+        if page.rows:
+            conn.executemany(_upsert_sql(page.resource), page.rows)
+        if page.deleted:
+            conn.executemany(f"DELETE FROM {name} WHERE id = ?", ((i,) for i in page.deleted))
+        if is_resyncing(conn, page.resource):
+            conn.executemany(
+                "INSERT OR IGNORE INTO resync_seen (resource, record_id) VALUES (?, ?)",
+                ((page.resource, row["id"]) for row in page.rows),
+            )
+        if page.quarantined:
+            received = utc_now_text()
+            conn.executemany(
+                "INSERT INTO quarantine (resource, record_id, reason, raw, received_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                ((page.resource, q.record_id, q.reason, q.raw, received) for q in page.quarantined),
+            )
+        conn.execute(
+            "UPDATE sync_state SET change_token = ? WHERE resource = ?",
+            (page.change_token, page.resource),
+        )
+
+
+def start_full_resync(conn: sqlite3.Connection, resource: str) -> None:
+    """Forget the change token; rows not seen again by the end of the resync are removed."""
+    with write_transaction(conn):
+        _ensure_state(conn, resource)
+        conn.execute("DELETE FROM resync_seen WHERE resource = ?", (resource,))
+        conn.execute(
+            "UPDATE sync_state SET change_token = NULL, resyncing = 1 WHERE resource = ?",
+            (resource,),
+        )
+
+
+def finish_resource(conn: sqlite3.Connection, resource: str) -> int:
+    """Record a drained feed; after a full resync, sweep rows the server no longer has."""
+    name, _ = table_columns(resource)
+    swept = 0
+    with write_transaction(conn):
+        _ensure_state(conn, resource)
+        if is_resyncing(conn, resource):
+            swept = conn.execute(
+                f"DELETE FROM {name} WHERE id NOT IN "
+                "(SELECT record_id FROM resync_seen WHERE resource = ?)",
+                (resource,),
+            ).rowcount
+            conn.execute("DELETE FROM resync_seen WHERE resource = ?", (resource,))
+        conn.execute(
+            "UPDATE sync_state SET last_success = ?, last_error = NULL, resyncing = 0 "
+            "WHERE resource = ?",
+            (utc_now_text(), resource),
+        )
+    return swept
+
+
+def record_sync_error(conn: sqlite3.Connection, resource: str, message: str) -> None:
+    with write_transaction(conn):
+        _ensure_state(conn, resource)
+        conn.execute(
+            "UPDATE sync_state SET last_error = ? WHERE resource = ?", (message, resource)
+        )
+
+
+def refresh_client_rollups(conn: sqlite3.Connection, client_ids: Iterable[str] | None = None) -> None:
+    """Recompute the clients table's derived columns (products owned, next renewal)."""
+    where, params = "", ()
+    if client_ids is not None:
+        ids: Sequence[str] = list(client_ids)
+        if not ids:
+            return
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS rollup_ids (id TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM rollup_ids")
+        conn.executemany("INSERT OR IGNORE INTO rollup_ids VALUES (?)", ((i,) for i in ids))
+        where = "WHERE id IN (SELECT id FROM rollup_ids)"
+    with write_transaction(conn):
+        conn.execute(
+            f"""
+            UPDATE client SET
+              products = COALESCE((
+                SELECT group_concat(label, ', ') FROM (
+                  SELECT replace(s.product, ' Hub', '') || ' ' || CASE s.edition
+                    WHEN 'Professional' THEN 'Pro' WHEN 'Enterprise' THEN 'Ent' ELSE s.edition
+                  END AS label
+                  FROM subscription s WHERE s.client_id = client.id ORDER BY s.product)), ''),
+              next_renewal_date = (
+                SELECT min(r.renewal_date) FROM renewal r WHERE r.client_id = client.id)
+            {where}
+            """,
+            params,
+        )

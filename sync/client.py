@@ -1,0 +1,169 @@
+"""The HTTP client for the backend: timeouts, bounded retries, and errors that never leak the token."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import stamina
+
+from sync.wire import API_PREFIX, Action, ActionBatch, ActionResults, ChangePage
+
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 30.0
+RETRY_TOTAL_S = 60.0
+RETRY_AFTER_CAP_S = 30.0
+
+
+class SyncError(Exception):
+    """A sync failure with a one-line message for the user and the CLI exit code."""
+
+    exit_code = 1
+
+
+class CredentialsRejected(SyncError):
+    exit_code = 3
+
+
+class BackendUnavailable(SyncError):
+    pass
+
+
+class TokenExpired(SyncError):
+    """The server no longer knows our change token: a full resync is needed."""
+
+
+class BadResponse(SyncError):
+    pass
+
+
+class _Retryable(Exception):
+    """A transient answer (429, 5xx, a cut-off body); `retry_after` is the server's wish in s."""
+
+    def __init__(self, answer: str, retry_after: float | None = None) -> None:
+        super().__init__(answer)
+        self.retry_after = retry_after
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return min(max(float(value), 0.0), RETRY_AFTER_CAP_S)
+    except ValueError:
+        return None  # HTTP dates are legal but no backend of ours sends them
+
+
+def _backoff(exc: Exception) -> bool | float:
+    """stamina's hook: retry transport faults and transient answers, honouring Retry-After."""
+    if isinstance(exc, _Retryable):
+        return exc.retry_after if exc.retry_after is not None else True
+    return isinstance(exc, httpx.TransportError)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_backend_url(url: str, *, allow_insecure: bool = False) -> str:
+    """Plain http is only for loopback (the reference backend) unless explicitly allowed."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SyncError(f"backend URL {url!r} must look like https://host[:port]")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname) and not allow_insecure:
+        raise SyncError(f"refusing plain http to {parts.hostname}: use https")
+    return url.rstrip("/")
+
+
+class BackendClient:
+    """One partner's view of the backend. Use as a context manager."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        retry_total_s: float = RETRY_TOTAL_S,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = check_backend_url(base_url)
+        self._retry_total_s = retry_total_s
+        self._http = httpx.Client(
+            base_url=self.base_url + API_PREFIX,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "partnerops"},
+            timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"BackendClient({self.base_url!r})"
+
+    def __enter__(self) -> BackendClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def changes(self, resource: str, since: str | None, limit: int) -> ChangePage:
+        params: dict[str, Any] = {"limit": limit}
+        if since is not None:
+            params["since"] = since
+        body = self._request("GET", f"/changes/{resource}", params=params)
+        try:
+            return ChangePage.model_validate(body)
+        except ValueError:
+            raise BadResponse(f"the backend sent a malformed page of {resource}") from None
+
+    def push(self, actions: list[Action]) -> ActionResults:
+        payload = ActionBatch(actions=actions).model_dump(mode="json")
+        body = self._request("POST", "/actions", json=payload)
+        try:
+            return ActionResults.model_validate(body)
+        except ValueError:
+            raise BadResponse("the backend sent a malformed answer to pushed actions") from None
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            for attempt in stamina.retry_context(
+                on=_backoff, attempts=None, timeout=self._retry_total_s, wait_max=10.0
+            ):
+                with attempt:
+                    return self._once(method, path, **kwargs)
+        except _Retryable as exc:
+            raise BackendUnavailable(
+                f"the backend kept answering {exc} for {self._retry_total_s:.0f} s; try again later"
+            ) from None
+        except httpx.TransportError as exc:
+            raise BackendUnavailable(
+                f"cannot reach the backend at {self.base_url} ({type(exc).__name__})"
+            ) from None
+
+    def _once(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._http.request(method, path, **kwargs)
+        status = response.status_code
+        if status in (401, 403):
+            raise CredentialsRejected(
+                f"the backend at {self.base_url} rejected the token (HTTP {status}); "
+                "check PARTNEROPS_TOKEN"
+            )
+        if status == 410:
+            raise TokenExpired("the backend no longer knows our change token")
+        if status == 429 or status >= 500:
+            raise _Retryable(f"HTTP {status}", _retry_after(response))
+        if status >= 400:
+            raise BadResponse(f"the backend refused {method} {path}: HTTP {status}")
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            # A truncated body is as transient as a dropped connection.
+            raise _Retryable("truncated or invalid JSON") from None

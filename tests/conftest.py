@@ -1,0 +1,26 @@
+"""Shared fixtures: every test gets its own data and config dirs, never the user's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import stamina
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("PARTNEROPS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("PARTNEROPS_CONFIG", str(tmp_path / "config.toml"))
+    for name in ("PARTNEROPS_PROFILE", "PARTNEROPS_BACKEND_URL", "PARTNEROPS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return data_dir
+
+
+@pytest.fixture
+def no_backoff():
+    """Retries still happen, but without sleeping between them."""
+    stamina.set_testing(True, attempts=5)
+    yield
+    stamina.set_testing(False)
