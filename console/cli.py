@@ -74,15 +74,19 @@ def sync(ctx: typer.Context, profile: ProfileOption = None) -> None:
         report = _with_progress(lambda progress: run_sync(chosen, progress=progress))
     except SyncError as exc:
         fail(str(exc), exc.exit_code)
-    total = sum(report.pulled.values())
-    deleted = sum(report.deleted.values())
-    quarantined = sum(report.quarantined.values())
-    summary = f"synced {total:,} records, removed {deleted:,}"
-    if report.resynced:
-        summary += f"; full resync of {', '.join(report.resynced)}"
+    pulled = report.pulled
+    summary = (
+        f"synced {sum(pulled.pulled.values()):,} records, removed {sum(pulled.deleted.values()):,}"
+    )
+    if report.pushed.applied:
+        summary += f"; sent {report.pushed.applied} actions"
+    if pulled.resynced:
+        summary += f"; full resync of {', '.join(pulled.resynced)}"
     typer.echo(summary)
-    if quarantined:
-        details = ", ".join(f"{r}: {n}" for r, n in report.quarantined.items())
+    for line in report.pushed.refused:
+        typer.echo(f"partnerops: {line}", err=True)
+    if quarantined := sum(pulled.quarantined.values()):
+        details = ", ".join(f"{r}: {n}" for r, n in pulled.quarantined.items())
         typer.echo(
             f"partnerops: set aside {quarantined} malformed records ({details}); "
             "see `partnerops status`",
@@ -168,3 +172,7 @@ def main() -> None:
             err=True,
         )
         sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""The scripted path: no Textual, one-line errors, distinct exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from console.cli import app
+
+runner = CliRunner()
+
+
+def test_scripted_commands_never_import_textual() -> None:
+    code = (
+        "import sys, console.cli, sync.engine, sync.pull, local_store.writes; "
+        "print('textual' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "False"
+
+
+def test_sync_without_any_profile_says_how_to_start(isolated_environment: Path) -> None:
+    result = runner.invoke(app, ["sync"])
+    assert result.exit_code == 2
+    assert "partnerops demo" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_sync_without_token_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARTNEROPS_BACKEND_URL", "http://127.0.0.1:9")
+    result = runner.invoke(app, ["sync"])
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0
+    assert "PARTNEROPS_TOKEN" in result.output
+
+
+def test_refuses_plain_http_to_a_remote_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARTNEROPS_BACKEND_URL", "http://partners.example.com")
+    monkeypatch.setenv("PARTNEROPS_TOKEN", "t")
+    result = runner.invoke(app, ["sync"])
+    assert result.exit_code == 1
+    assert "https" in result.output
+
+
+def test_bad_config_file_is_named(tmp_path: Path) -> None:
+    Path(os.environ["PARTNEROPS_CONFIG"]).write_text("[profiles\nbroken", encoding="utf-8")
+    result = runner.invoke(app, ["sync"])
+    assert result.exit_code == 2
+    assert "not valid TOML" in result.output
+
+
+def test_token_in_config_file_is_refused() -> None:
+    Path(os.environ["PARTNEROPS_CONFIG"]).write_text(
+        '[profiles.default]\nbackend_url = "http://127.0.0.1:9"\ntoken = "abc"\n', encoding="utf-8"
+    )
+    result = runner.invoke(app, ["sync"])
+    assert result.exit_code == 2
+    assert "remove `token`" in result.output
+    assert "abc" not in result.output
+
+
+def test_bad_option_value_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["backend", "serve", "--port", "banana"])
+    assert result.exit_code == 2
+
+
+def test_unreachable_backend_in_a_subprocess_is_one_line(tmp_path: Path) -> None:
+    env = dict(os.environ, PARTNEROPS_BACKEND_URL="http://127.0.0.1:9", PARTNEROPS_TOKEN="tok")
+    env["PARTNEROPS_RETRY_SECONDS"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-m", "console.cli", "sync"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert done.returncode == 1
+    assert "cannot reach the backend" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "tok" not in done.stderr.replace("token", "")
