@@ -120,6 +120,51 @@ def _with_progress(run):
     return result
 
 
+@app.command()
+def status(
+    ctx: typer.Context,
+    profile: ProfileOption = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="table or json.", case_sensitive=False)
+    ] = "table",
+) -> None:
+    """Profile, backend, last sync per resource, counts and actions waiting to sync."""
+    import dataclasses
+    import json
+
+    from local_store.database import open_cache
+    from local_store.status import cache_status
+
+    if output_format not in ("table", "json"):
+        fail(f"--format must be table or json, not {output_format!r}", EXIT_USAGE)
+    chosen = resolve_profile(profile or ctx.obj)
+    conn = open_cache(chosen.cache_path)
+    try:
+        state = cache_status(conn)
+    finally:
+        conn.close()
+    if output_format == "json":
+        document = {
+            "profile": chosen.name,
+            "backend": chosen.backend_url,
+            "cache": str(chosen.cache_path),
+            **dataclasses.asdict(state),
+        }
+        typer.echo(json.dumps(document, indent=2))
+        return
+    typer.echo(f"profile   {chosen.name} ({chosen.archetype_label})")
+    typer.echo(f"backend   {chosen.backend_url or '(none)'}")
+    typer.echo(f"cache     {chosen.cache_path}")
+    for resource in state.resources:
+        line = f"  {resource.resource:<14} last synced {resource.last_success or 'never'}"
+        if resource.last_error:
+            line += f"  (last error: {resource.last_error})"
+        typer.echo(line)
+    typer.echo("counts    " + ", ".join(f"{t} {n:,}" for t, n in state.counts.items()))
+    typer.echo(f"actions   {state.actions_waiting} waiting to sync, {state.actions_refused} refused")
+    typer.echo(f"set aside {state.quarantined} malformed records")
+
+
 @backend_app.command("serve")
 def backend_serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
