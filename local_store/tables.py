@@ -83,7 +83,7 @@ class ClientRow(SQLModel, table=True):
     account_url: str
     services_status: str
     # Derived locally after each sync, so the clients table needs no joins.
-    products: str = ""
+    products: str = Field(default="", sa_column_kwargs={"server_default": ""})
     next_renewal_date: date | None = Field(default=None, index=True)
     health_score: int | None = Field(default=None, index=True)
 
@@ -207,7 +207,7 @@ class SyncStateRow(SQLModel, table=True):
     last_error: str | None
     # True while a full resync runs; the ids it has seen are kept in `resync_seen`, so a
     # resync killed half-way still removes, when it finishes, rows the server no longer has.
-    resyncing: bool = False
+    resyncing: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class ResyncSeenRow(SQLModel, table=True):
