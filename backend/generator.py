@@ -620,8 +620,11 @@ def _partner(rng: random.Random, index: int, clients: int, today: date) -> Partn
     records["employees"] = people.employees
     records["team"] = people.team
     factory = ClientFactory(rng, context)
+    # Ids are unique per partner; the prefix makes them unique across partners too, so a
+    # scoping test can aim partner A's token at an id that only partner B has.
+    prefix = "" if index == 0 else f"{index}-"
     for number, client_hub_id in enumerate(rng.sample(range(20_000_000, 100_000_000), clients)):
-        factory.build(f"{number:06d}", client_hub_id, records)
+        factory.build(f"{prefix}{number:06d}", client_hub_id, records)
     points = sum(event["points"] for event in records["credits"])
     tools = [client["tools_in_use"] for client in records["clients"]]
     partner = {
