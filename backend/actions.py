@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from backend.generator import Record
+from backend.draw import Record
 from backend.store import PartnerStore
 from sync.wire import Action, ActionKind, ActionOutcome, ActionResult
 

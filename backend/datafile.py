@@ -17,8 +17,9 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from backend.draw import Records
 from backend.faults import Faults
-from backend.generator import PartnerData, Records
+from backend.generator import PartnerData
 from backend.store import PartnerStore, Store
 from sync.wire import RESOURCE_MODELS
 

@@ -24,8 +24,9 @@ from datetime import date
 from typing import Any
 
 from backend.bulk import paused_gc
+from backend.draw import Record, Records
 from backend.faults import Faults, FaultState
-from backend.generator import PartnerData, Record, Records, generate
+from backend.generator import PartnerData, generate
 from sync.wire import RESOURCE_MODELS
 
 # Dependents removed with a client: (resource, field that points at the client).
@@ -94,6 +95,20 @@ class ResourceFeed:
         for field, index in self._indexes.items():
             index.get(previous.get(field), set()).discard(record_id)
         return True
+
+    def load(self, records: list[Record], first_seq: int) -> int:
+        """Bulk insert into an empty feed, versions from `first_seq` on; returns the last seq."""
+        seq = first_seq - 1
+        ids = self._ids
+        live = self.records
+        for record in records:
+            seq += 1
+            record["version"] = seq  # the store owns the loaded dicts
+            record_id = record["id"]
+            live[record_id] = record
+            ids.append(record_id)
+        self._seqs.extend(range(first_seq, seq + 1))
+        return seq
 
     def random_id(self, rng: random.Random) -> str | None:
         """A random live id (often-changed ones a bit likelier), without listing every key."""
@@ -174,10 +189,7 @@ class PartnerStore:
         with paused_gc():
             # Parents first, so a pull in RESOURCE_MODELS order never sees an orphan.
             for resource, feed in self.feeds.items():
-                for record in records.get(resource, ()):
-                    self.head += 1
-                    record["version"] = self.head  # the store owns the loaded dicts
-                    feed.put(record)
+                self.head = feed.load(records.get(resource, []), self.head + 1)
         if len(self.feeds["partner"].records) != 1:
             raise ValueError(f"partner {index} must have exactly one partner record")
 

@@ -9,13 +9,8 @@ import random
 import re
 from typing import Any
 
-from backend.generator import (
-    ClientFactory,
-    PortfolioContext,
-    Record,
-    Weighted,
-    empty_records,
-)
+from backend.client_factory import ClientFactory, PortfolioContext
+from backend.draw import Record, Weighted, empty_records
 from backend.store import PartnerStore
 from backend.tier import tier_fields
 
