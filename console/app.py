@@ -1,0 +1,260 @@
+"""The Partner Ops Console TUI.
+
+Screens are Textual modes, created on first visit. Everything shown comes from the local
+cache through `local_store.queries`; the header's data is re-read every 30 seconds, each read
+chained from the end of the last.
+
+A background sync (wired in by whoever owns sync) reports through messages posted to the app
+from its worker: `SyncProgress` while it runs and `SyncFinished` at the end. The header shows
+them, and `SyncFinished` makes every screen re-read the cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import var
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from console.cache import CacheReader
+from console.commands import PartnerOpsCommands
+from console.screens.clients import ClientsScreen
+from console.screens.inbox import InboxScreen
+from console.screens.renewals import RenewalsScreen
+from console.screens.team import TeamScreen
+from console.screens.tier import TierScreen
+from console.status import StatusSnapshot, SyncFinished, SyncProgress
+from local_store.queries import PartnerHeader, SyncOverview, partner_header, sync_overview
+from sync.profile import Profile
+
+STATUS_REFRESH_SECONDS = 30.0
+
+Clock = Callable[[], datetime]
+
+
+class StatusRead(Message):
+    """The header's data, read by a worker."""
+
+    def __init__(self, partner: PartnerHeader | None, overview: SyncOverview) -> None:
+        super().__init__()
+        self.partner = partner
+        self.overview = overview
+
+
+class PartnerOpsApp(App[None]):
+    TITLE = "Partner Ops Console"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {PartnerOpsCommands}
+
+    MODES: ClassVar = {
+        "inbox": InboxScreen,
+        "clients": ClientsScreen,
+        "renewals": RenewalsScreen,
+        "tier": TierScreen,
+        "team": TeamScreen,
+    }
+    SCREEN_TITLES: ClassVar[dict[str, str]] = {
+        mode: screen.SCREEN_TITLE for mode, screen in MODES.items()
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "switch_mode('inbox')", "Inbox", id="app.inbox", tooltip="Alerts to triage."),
+        Binding(
+            "2",
+            "switch_mode('clients')",
+            "Clients",
+            id="app.clients",
+            tooltip="Search, sort and browse clients.",
+        ),
+        Binding(
+            "3",
+            "switch_mode('renewals')",
+            "Renewals",
+            id="app.renewals",
+            tooltip="Upcoming renewal decisions.",
+        ),
+        Binding(
+            "4",
+            "switch_mode('tier')",
+            "Tier",
+            id="app.tier",
+            tooltip="Partner tier, points and credit.",
+        ),
+        Binding(
+            "5", "switch_mode('team')", "Team", id="app.team", tooltip="Your HubSpot contacts."
+        ),
+        Binding(
+            "r",
+            "sync_now",
+            "Sync",
+            id="app.sync",
+            tooltip="Pull fresh data and send actions waiting to sync.",
+        ),
+        Binding(
+            "question_mark", "help", "Help", id="app.help", tooltip="Every key of this screen."
+        ),
+        # Not shown in the footer: the footer has its own place for the palette's key.
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            show=False,
+            priority=True,
+            id="app.commands",
+            tooltip="Search every command.",
+        ),
+        Binding("q", "quit", "Quit", show=False, id="app.quit", tooltip="Quit the console."),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            show=False,
+            priority=True,
+            id="app.quit-anywhere",
+            tooltip="Quit the console, even from a text field.",
+        ),
+    ]
+
+    status: var[StatusSnapshot] = var(StatusSnapshot, init=False)
+    """What the header shows; every screen's header watches it."""
+    data_generation: var[int] = var(0, init=False)
+    """Bumped when the cache changed under the screens, which then read it again."""
+
+    def __init__(
+        self, profile: Profile, *, start_screen: str = "clients", clock: Clock | None = None
+    ) -> None:
+        if start_screen not in self.MODES:
+            raise ValueError(
+                f"start screen must be one of {', '.join(self.MODES)}, not {start_screen!r}"
+            )
+        super().__init__()
+        self.profile = profile
+        self.cache = CacheReader(profile.cache_path)
+        self._clock: Clock = clock or (lambda: datetime.now(UTC))
+        self._start_screen = start_screen
+        self._partner: PartnerHeader | None = None
+        self._overview: SyncOverview | None = None
+        self._activity: str | None = None
+        self._offline = False
+        self._status_timer: Timer | None = None
+
+    def on_mount(self) -> None:
+        self.cache.open()
+        self.switch_mode(self._start_screen)
+        self.refresh_status()
+
+    def on_unmount(self) -> None:
+        self.cache.close()
+
+    # The header.
+
+    def refresh_status(self) -> None:
+        """Re-read the header's data now; the next read is chained from the end of this one."""
+        if self._status_timer is not None:
+            self._status_timer.stop()
+            self._status_timer = None
+        if self.cache.available:
+            self._read_status()
+        else:
+            self._publish_status()
+            self._chain_status_refresh()
+
+    @work(thread=True, exclusive=True, group="status", exit_on_error=False)
+    def _read_status(self) -> None:
+        with self.cache.borrow() as conn:
+            self.post_message(StatusRead(partner_header(conn), sync_overview(conn)))
+
+    @on(StatusRead)
+    def _status_read(self, message: StatusRead) -> None:
+        self._partner, self._overview = message.partner, message.overview
+        self._publish_status()
+        self._chain_status_refresh()
+
+    def _chain_status_refresh(self) -> None:
+        self._status_timer = self.set_timer(STATUS_REFRESH_SECONDS, self.refresh_status)
+
+    def _publish_status(self) -> None:
+        self.status = StatusSnapshot(
+            partner=self._partner,
+            overview=self._overview,
+            activity=self._activity,
+            offline=self._offline,
+            now=self._clock(),
+        )
+
+    def set_sync_state(self, text: str | None) -> None:
+        """Show what a running sync is doing ("syncing 42%"), or None when it is done.
+
+        Call it on the UI thread; a worker posts `SyncProgress` instead.
+        """
+        self._activity = text
+        self._publish_status()
+
+    @on(SyncProgress)
+    def _sync_progress(self, message: SyncProgress) -> None:
+        if message.fraction is None:
+            text = "syncing…"
+        else:
+            text = f"syncing {round(message.fraction * 100)}%"
+        if message.detail:
+            text += f" {message.detail}"
+        self.set_sync_state(text)
+
+    @on(SyncFinished)
+    def _sync_finished(self, message: SyncFinished) -> None:
+        self._activity = None
+        self._offline = message.offline
+        if message.error and not message.offline:
+            self.notify(message.error, title="Sync failed", severity="error", markup=False)
+        self.cache.open()
+        self.data_generation += 1
+        self.refresh_status()
+
+    # Actions.
+
+    def action_sync_now(self) -> None:
+        self.start_sync()
+
+    def start_sync(self) -> None:
+        """Start a background sync; its worker reports with `SyncProgress`/`SyncFinished`."""
+        self.notify(
+            "Sync is not available in this build; run `partnerops sync` in a shell.",
+            severity="warning",
+            markup=False,
+        )
+
+    def action_help(self) -> None:
+        from console.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    async def jump_to_client(self, client_id: str) -> None:
+        await self.switch_mode("clients")
+        screen = self.screen
+        if isinstance(screen, ClientsScreen):
+            screen.jump_to(client_id)
+
+    # Errors from workers.
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place a worker's error becomes a message the user can read."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self.notify(
+            f"{type(error).__name__}: {error}",
+            title=f"Could not read the cache ({event.worker.group})",
+            severity="error",
+            markup=False,
+        )
+        if event.worker.group == "status":
+            self._chain_status_refresh()

@@ -1,0 +1,100 @@
+"""What every screen of the console shares: the header, a title line and the footer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from console.status import StatusSnapshot
+from console.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from console.app import PartnerOpsApp
+
+
+@dataclass(frozen=True)
+class PaletteCommand:
+    """A command-palette entry that only makes sense on one screen."""
+
+    name: str
+    help: str
+    run: Callable[[], object]
+
+
+class PartnerOpsScreen(Screen[None], inherit_bindings=False):
+    SCREEN_TITLE = ""
+    # Textual's own screen keys, again with ids so that a keymap can rebind them.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "tab",
+            "app.focus_next",
+            "Next field",
+            show=False,
+            id="screen.focus-next",
+            tooltip="Move the focus to the next field.",
+        ),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous field",
+            show=False,
+            id="screen.focus-previous",
+            tooltip="Move the focus to the previous field.",
+        ),
+        Binding(
+            "ctrl+c,super+c",
+            "screen.copy_text",
+            "Copy",
+            show=False,
+            id="screen.copy",
+            tooltip="Copy the selected text.",
+        ),
+    ]
+    _stale = False
+
+    @property
+    def console_app(self) -> PartnerOpsApp:
+        return cast("PartnerOpsApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        profile = self.console_app.profile
+        yield StatusBar(profile.name, profile.archetype_label)
+        yield Static(self.SCREEN_TITLE, classes="screen-title", markup=False)
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "status", self._status_changed)
+        self.watch(self.app, "data_generation", self._data_changed, init=False)
+
+    def _status_changed(self, snapshot: StatusSnapshot) -> None:
+        # A screen in another mode is not drawn; it catches up when it is shown again.
+        if self.is_current:
+            self.query_one(StatusBar).show(snapshot)
+
+    def _data_changed(self, generation: int) -> None:
+        if self.is_current:
+            self.reload()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        self.query_one(StatusBar).show(self.console_app.status)
+        if self._stale:
+            self._stale = False
+            self.reload()
+
+    def reload(self) -> None:
+        """Read the cache again after a sync changed it."""
+
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        return ()

@@ -1,0 +1,393 @@
+"""The clients table: a virtual view that renders only the visible lines.
+
+It holds no rows of its own beyond a few cached pages. Whoever shows it passes a row count
+and a function that reads one page of rows (offset, limit); the table asks for a page the
+first time one of its lines comes into view. Line 0 is the column header and does not scroll
+vertically.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from console.text import format_date, format_money, literal
+from local_store.queries import ClientListRow
+
+PageFetcher = Callable[[int, int], Sequence[ClientListRow | None]]
+"""Reads rows `offset` to `offset + limit`; None stands for a row deleted since counting."""
+
+PAGE_SIZE = 100
+CACHED_PAGES = 12
+GAP = 2
+
+
+def _owner(row: ClientListRow) -> str | None:
+    return row.owner_name or row.owner_email
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    """The sort key (`local_store.queries.SORT_COLUMNS`)."""
+    label: str
+    width: int
+    cell: Callable[[ClientListRow], str | None]
+    align: Literal["left", "right"] = "left"
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "Name", 24, lambda r: r.name),
+    Column("domain", "Domain", 24, lambda r: r.domain),
+    Column("products", "Products", 24, lambda r: r.products or None),
+    Column("relationship", "Relationship", 12, lambda r: r.relationship.capitalize()),
+    Column("mrr", "MRR", 9, lambda r: format_money(r.mrr_cents), "right"),
+    Column("engagement", "Engagement", 10, lambda r: f"{r.engagement_score} {r.engagement_band}"),
+    Column("owner", "Owner", 18, _owner),
+    Column("renewal", "Next renewal", 12, lambda r: format_date(r.next_renewal) or None),
+)
+"""The first column takes whatever width the others leave."""
+
+
+class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "up",
+            "cursor_up",
+            "Up",
+            show=False,
+            id="client-table.up",
+            tooltip="Select the client above.",
+        ),
+        Binding(
+            "down",
+            "cursor_down",
+            "Down",
+            show=False,
+            id="client-table.down",
+            tooltip="Select the client below.",
+        ),
+        Binding(
+            "pageup",
+            "page_up",
+            "Page up",
+            show=False,
+            id="client-table.page-up",
+            tooltip="Move the selection up one screen.",
+        ),
+        Binding(
+            "pagedown",
+            "page_down",
+            "Page down",
+            show=False,
+            id="client-table.page-down",
+            tooltip="Move the selection down one screen.",
+        ),
+        Binding(
+            "home",
+            "first",
+            "First",
+            show=False,
+            id="client-table.first",
+            tooltip="Select the first client.",
+        ),
+        Binding(
+            "end",
+            "last",
+            "Last",
+            show=False,
+            id="client-table.last",
+            tooltip="Select the last client.",
+        ),
+        Binding(
+            "left",
+            "scroll_left",
+            "Scroll left",
+            show=False,
+            id="client-table.left",
+            tooltip="Scroll the columns left.",
+        ),
+        Binding(
+            "right",
+            "scroll_right",
+            "Scroll right",
+            show=False,
+            id="client-table.right",
+            tooltip="Scroll the columns right.",
+        ),
+        Binding(
+            "enter", "open", "Open", id="client-table.open", tooltip="Open the selected client."
+        ),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "client-table--header",
+        "client-table--cursor",
+        "client-table--muted",
+    }
+
+    DEFAULT_CSS = """
+    ClientTable {
+        background: $surface;
+        color: $foreground;
+        height: 1fr;
+        & > .client-table--header { background: $panel; color: $foreground; text-style: bold; }
+        & > .client-table--muted { color: $text-muted; }
+        & > .client-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            & > .client-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+        }
+    }
+    """
+
+    class Opened(Message):
+        """The user opened a client (enter or double click)."""
+
+        def __init__(self, row: ClientListRow) -> None:
+            super().__init__()
+            self.row = row
+
+    class SortClicked(Message):
+        """The user clicked a column header."""
+
+        def __init__(self, column: str) -> None:
+            super().__init__()
+            self.column = column
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._row_count = 0
+        self._fetch: PageFetcher = lambda offset, limit: ()
+        self._pages: OrderedDict[int, Sequence[ClientListRow | None]] = OrderedDict()
+        self._cursor = 0
+        self._sort = "name"
+        self._descending = False
+        self._widths: tuple[int, ...] = tuple(c.width for c in COLUMNS)
+
+    # What the table shows.
+
+    @property
+    def row_count(self) -> int:
+        return self._row_count
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
+
+    @property
+    def cursor_client(self) -> ClientListRow | None:
+        return self.row_at(self._cursor)
+
+    def show(
+        self,
+        row_count: int,
+        fetch: PageFetcher,
+        first_page: Sequence[ClientListRow | None] = (),
+        *,
+        sort: str,
+        descending: bool,
+        cursor: int = 0,
+    ) -> None:
+        """Show a new set of rows; `first_page` (rows from offset 0) saves one read."""
+        self._row_count = row_count
+        self._fetch = fetch
+        self._pages.clear()
+        if first_page:
+            self._pages[0] = first_page[:PAGE_SIZE]
+        self._sort, self._descending = sort, descending
+        self._update_virtual_size()
+        self.move_cursor(cursor)
+        self.refresh()
+
+    def row_at(self, index: int) -> ClientListRow | None:
+        if not 0 <= index < self._row_count:
+            return None
+        page_number, position = divmod(index, PAGE_SIZE)
+        page = self._pages.get(page_number)
+        if page is None:
+            # Synchronous on purpose: a page is one indexed read of 100 rows, about a
+            # millisecond, and the line must be drawn now. Searches and counts, which scan,
+            # run in the screen's workers.
+            page = self._fetch(page_number * PAGE_SIZE, PAGE_SIZE)
+            self._pages[page_number] = page
+            while len(self._pages) > CACHED_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_number)
+        return page[position] if position < len(page) else None
+
+    # Layout.
+
+    def _column_widths(self, width: int) -> tuple[int, ...]:
+        fixed = sum(c.width for c in COLUMNS[1:]) + GAP * len(COLUMNS)
+        return (max(COLUMNS[0].width, width - fixed), *(c.width for c in COLUMNS[1:]))
+
+    def _update_virtual_size(self) -> None:
+        # Leave room for the vertical scrollbar even before it shows, so that its arrival
+        # does not push the last column out of view.
+        width = self.size.width - self.styles.scrollbar_size_vertical
+        self._widths = self._column_widths(width)
+        line_width = sum(self._widths) + GAP * len(COLUMNS)
+        self.virtual_size = Size(line_width, self._row_count + 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update_virtual_size()
+        self._scroll_cursor_into_view()
+
+    @property
+    def _visible_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    # Rendering.
+
+    def _line_text(self, cells: Sequence[Text], base: Style) -> Text:
+        line = Text(" " * (GAP // 2), no_wrap=True, end="")
+        for column, width, cell in zip(COLUMNS, self._widths, cells, strict=True):
+            if column.align == "right":
+                cell.align("right", width)
+            else:
+                cell.truncate(width, overflow="ellipsis", pad=True)
+            line.append_text(cell)
+            line.append(" " * GAP)
+        # A span, not the Text's own style: `Text.render` drops that when nothing else is styled.
+        line.stylize_before(base)
+        return line
+
+    def _header_strip(self) -> Strip:
+        style = self.get_component_rich_style("client-table--header")
+        cells = []
+        for column in COLUMNS:
+            label = column.label
+            if column.key == self._sort:
+                label += " ▼" if self._descending else " ▲"
+            cells.append(Text(label))
+        return self._to_strip(self._line_text(cells, style), style)
+
+    def _row_strip(self, index: int) -> Strip:
+        base = self.rich_style
+        row = self.row_at(index)
+        muted = self.get_component_rich_style("client-table--muted", partial=True)
+        if row is None:
+            cells = [Text("(removed since the last count)", style=muted)] + [
+                Text("") for _ in COLUMNS[1:]
+            ]
+        else:
+            cells = []
+            for column in COLUMNS:
+                value = column.cell(row)
+                cells.append(literal(value) if value else Text("—", style=muted))
+        line = self._line_text(cells, base)
+        if index == self._cursor:
+            line.stylize(self.get_component_rich_style("client-table--cursor", partial=True))
+        return self._to_strip(line, base)
+
+    def _to_strip(self, line: Text, style: Style) -> Strip:
+        segments = list(line.render(self.app.console))
+        strip = Strip(segments, line.cell_len)
+        scroll_x = int(self.scroll_x)
+        return strip.crop_extend(scroll_x, scroll_x + self.size.width, style)
+
+    def render_line(self, y: int) -> Strip:
+        if y == 0:
+            return self._header_strip()
+        index = int(self.scroll_y) + y - 1
+        if index >= self._row_count:
+            return Strip.blank(self.size.width, self.rich_style)
+        return self._row_strip(index)
+
+    # The cursor.
+
+    def move_cursor(self, index: int) -> None:
+        previous = self._cursor
+        self._cursor = max(0, min(index, self._row_count - 1))
+        self._scroll_cursor_into_view()
+        for row in {previous, self._cursor}:
+            self.refresh_line(row + 1)
+
+    def _cursor_in_view(self) -> bool:
+        top = int(self.scroll_y)
+        return top <= self._cursor < top + self._visible_rows
+
+    def _scroll_cursor_into_view(self, *, retry: bool = True) -> None:
+        if self._cursor_in_view():
+            return
+        if self._cursor < int(self.scroll_y):
+            self.scroll_to(y=self._cursor, animate=False)
+        else:
+            self.scroll_to(y=self._cursor - self._visible_rows + 1, animate=False)
+        if retry and not self._cursor_in_view():
+            # Just after `show` grew the rows, scrolling is still clamped to the old size.
+            self.call_after_refresh(self._scroll_cursor_into_view, retry=False)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self._cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self._cursor - self._visible_rows)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self._cursor + self._visible_rows)
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(self._row_count - 1)
+
+    def action_open(self) -> None:
+        row = self.cursor_client
+        if row is not None:
+            self.post_message(self.Opened(row))
+
+    # The mouse.
+
+    def _column_at(self, x: int) -> Column | None:
+        left = GAP // 2
+        for column, width in zip(COLUMNS, self._widths, strict=True):
+            if left <= x < left + width + GAP:
+                return column
+            left += width + GAP
+        return None
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            column = self._column_at(offset.x + int(self.scroll_x))
+            if column is not None:
+                self.post_message(self.SortClicked(column.key))
+            return
+        index = int(self.scroll_y) + offset.y - 1
+        if index < self._row_count:
+            self.move_cursor(index)
+            if event.chain == 2:
+                self.action_open()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()

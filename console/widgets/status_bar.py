@@ -1,0 +1,57 @@
+"""The header line: partner and tier, profile and archetype, and how fresh the cache is."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+from console.status import StatusSnapshot
+from console.text import literal
+
+
+class StatusBar(Horizontal):
+    DEFAULT_CSS = """
+    StatusBar {
+        dock: top;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+
+        & > Label { height: 1; }
+        & > #status-partner { text-style: bold; }
+        & > #status-profile { color: $text-muted; padding-left: 4; width: 1fr; }
+        & > #status-sync { color: $text-muted; }
+        & > #status-sync.-attention { color: $text-warning; }
+    }
+    """
+
+    def __init__(self, profile_name: str, archetype_label: str) -> None:
+        super().__init__()
+        self._profile_label = Text.assemble(
+            "profile ", literal(profile_name), " · ", literal(archetype_label)
+        )
+
+    def compose(self) -> ComposeResult:
+        yield Label(id="status-partner")
+        yield Label(self._profile_label, id="status-profile")
+        yield Label(id="status-sync")
+
+    def show(self, snapshot: StatusSnapshot) -> None:
+        partner = snapshot.partner
+        partner_text = (
+            Text.assemble(literal(partner.name), " · ", literal(partner.credited_tier))
+            if partner
+            else Text("no partner data yet")
+        )
+        self.query_one("#status-partner", Label).update(partner_text)
+        sync = self.query_one("#status-sync", Label)
+        sync.update(Text(snapshot.sync_text()))
+        sync.tooltip = snapshot.sync_tooltip()
+        overview = snapshot.overview
+        needs_attention = snapshot.offline or bool(
+            overview and (overview.last_error or overview.actions_waiting)
+        )
+        sync.set_class(needs_attention, "-attention")

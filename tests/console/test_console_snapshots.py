@@ -1,0 +1,49 @@
+"""How the screens look, with fixed data, a fixed clock and a fixed terminal size.
+
+Update after an intended change with `pytest tests/console --snapshot-update`, and look at
+the report before committing.
+"""
+
+from __future__ import annotations
+
+from console_fixtures import FIXED_NOW
+from textual.pilot import Pilot
+
+from console.app import PartnerOpsApp
+from sync.profile import Profile
+
+SIZE = (160, 48)
+
+
+async def settle(pilot: Pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_clients_screen_dark(snap_compare, profile: Profile) -> None:
+    app = PartnerOpsApp(profile, clock=lambda: FIXED_NOW)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_clients_screen_light_with_search(snap_compare, profile: Profile) -> None:
+    app = PartnerOpsApp(profile, clock=lambda: FIXED_NOW)
+    app.theme = "textual-light"
+
+    async def search(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"summit", "enter", "down", "enter")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=search)
+
+
+def test_help_screen(snap_compare, profile: Profile) -> None:
+    app = PartnerOpsApp(profile, clock=lambda: FIXED_NOW)
+
+    async def open_help(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_help)
