@@ -174,17 +174,43 @@ def backend_serve(
     data: Annotated[
         Path | None, typer.Option(help="Serve this JSON file (the API's shape) instead.")
     ] = None,
-    allow_remote: Annotated[
-        bool, typer.Option(help="Listen on a non-loopback address.")
-    ] = False,
+    allow_remote: Annotated[bool, typer.Option(help="Listen on a non-loopback address.")] = False,
+    latency_ms: Annotated[int, typer.Option(min=0, help="Fault: added latency per request.")] = 0,
+    error_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Fault: share of 500s.")] = 0.0,
+    rate_limit_every: Annotated[
+        int, typer.Option(min=0, help="Fault: every Nth request gets 429 + Retry-After.")
+    ] = 0,
+    retry_after: Annotated[int, typer.Option(min=0, help="Fault: Retry-After seconds.")] = 1,
+    truncate_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Fault: share of cut-off JSON bodies.")
+    ] = 0.0,
+    malformed_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Fault: share of malformed records.")
+    ] = 0.0,
+    world_moves: Annotated[
+        int, typer.Option(min=0, help="Fault: random data changes before each changes request.")
+    ] = 0,
 ) -> None:
-    """Run the reference backend (prints one token per partner)."""
-    from backend.server import BackendStartError, serve
+    """Run the reference backend (prints one token per partner). Faults also via PUT /v1/admin/faults."""
+    from backend.datafile import DataFileError
+    from backend.faults import Faults
+    from backend.server import serve
 
+    faults = Faults(
+        latency_ms=latency_ms,
+        error_rate=error_rate,
+        rate_limit_every=rate_limit_every,
+        retry_after_s=retry_after,
+        truncate_rate=truncate_rate,
+        malformed_rate=malformed_rate,
+        world_moves=world_moves,
+    )
     try:
-        serve(host=host, port=port, clients=clients, seed=seed, data=data, allow_remote=allow_remote)
-    except BackendStartError as exc:
+        serve(host, port, clients, seed, data, allow_remote=allow_remote, faults=faults)
+    except (ValueError, DataFileError) as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 @app.command()
@@ -193,9 +219,32 @@ def demo(
     seed: Annotated[int, typer.Option(help="Generator seed.")] = 7,
 ) -> None:
     """Start the reference backend on loopback, sync a demo profile, open the TUI."""
-    from console.demo import run_demo
+    from datetime import date
 
-    run_demo(clients=clients, seed=seed, open_tui=open_tui, fail=fail)
+    from backend.server import start_in_thread
+    from backend.store import Store
+    from local_store.paths import cache_path
+    from sync.client import SyncError
+    from sync.engine import run_sync
+
+    typer.echo(f"partnerops: generating a demo portfolio of {clients:,} clients…", err=True)
+    store = Store.generate(clients, seed, date.today())
+    with start_in_thread(store) as server:
+        partner = store.partners[0]
+        lead = next(iter(partner.records("employees")), None)
+        profile = Profile(
+            name="demo",
+            cache_path=cache_path("demo"),
+            backend_url=server.url,
+            token=partner.token,
+            user_email=lead["email"] if lead else None,
+            archetype="value_driver",
+        )
+        try:
+            _with_progress(lambda progress: run_sync(profile, progress=progress))
+        except SyncError as exc:
+            fail(str(exc), exc.exit_code)
+        open_tui(profile)
 
 
 def main() -> None:

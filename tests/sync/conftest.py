@@ -1,0 +1,1 @@
+from loopback_backend import backend  # noqa: F401  (the fixture)
