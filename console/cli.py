@@ -161,7 +161,9 @@ def status(
             line += f"  (last error: {resource.last_error})"
         typer.echo(line)
     typer.echo("counts    " + ", ".join(f"{t} {n:,}" for t, n in state.counts.items()))
-    typer.echo(f"actions   {state.actions_waiting} waiting to sync, {state.actions_refused} refused")
+    typer.echo(
+        f"actions   {state.actions_waiting} waiting to sync, {state.actions_refused} refused"
+    )
     typer.echo(f"set aside {state.quarantined} malformed records")
 
 
@@ -176,7 +178,9 @@ def backend_serve(
     ] = None,
     allow_remote: Annotated[bool, typer.Option(help="Listen on a non-loopback address.")] = False,
     latency_ms: Annotated[int, typer.Option(min=0, help="Fault: added latency per request.")] = 0,
-    error_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Fault: share of 500s.")] = 0.0,
+    error_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Fault: share of 500s.")
+    ] = 0.0,
     rate_limit_every: Annotated[
         int, typer.Option(min=0, help="Fault: every Nth request gets 429 + Retry-After.")
     ] = 0,
@@ -191,7 +195,10 @@ def backend_serve(
         int, typer.Option(min=0, help="Fault: random data changes before each changes request.")
     ] = 0,
 ) -> None:
-    """Run the reference backend (prints one token per partner). Faults also via PUT /v1/admin/faults."""
+    """Run the reference backend; prints one token per partner.
+
+    Fault switches can also be changed while it runs, with PUT /v1/admin/faults.
+    """
     from backend.datafile import DataFileError
     from backend.faults import Faults
     from backend.server import serve

@@ -153,7 +153,8 @@ def undo_last(conn: sqlite3.Connection) -> OutboxEntry | None:
     """Take back the newest action that has not been sent yet."""
     with write_transaction(conn):
         row = conn.execute(
-            f"SELECT {_ENTRY_COLUMNS}, before FROM outbox WHERE state = ? ORDER BY seq DESC LIMIT 1",
+            f"SELECT {_ENTRY_COLUMNS}, before FROM outbox WHERE state = ? "
+            "ORDER BY seq DESC LIMIT 1",
             (PENDING,),
         ).fetchone()
         if row is None:
@@ -176,7 +177,11 @@ def dismiss_refused(conn: sqlite3.Connection, key: str) -> None:
 
 def end_services(conn: sqlite3.Connection, client_id: str) -> str:
     return queue_action(
-        conn, "end_services", "client", client_id, {},
+        conn,
+        "end_services",
+        "client",
+        client_id,
+        {},
         [("UPDATE client SET services_status = 'ending' WHERE id = ?", (client_id,))],
     )
 
@@ -185,13 +190,21 @@ def set_renewal_owner(conn: sqlite3.Connection, renewal_id: str, owner: str) -> 
     if owner not in ("partner", "hubspot"):
         raise ValueError(f"renewal communication owner must be partner or hubspot, not {owner!r}")
     return queue_action(
-        conn, "set_renewal_owner", "renewal", renewal_id, {"owner": owner},
+        conn,
+        "set_renewal_owner",
+        "renewal",
+        renewal_id,
+        {"owner": owner},
         [("UPDATE renewal SET communication_owner = ? WHERE id = ?", (owner, renewal_id))],
     )
 
 
 def assign_owner(conn: sqlite3.Connection, client_id: str, owner_email: str | None) -> str:
     return queue_action(
-        conn, "assign_owner", "client", client_id, {"owner_email": owner_email},
+        conn,
+        "assign_owner",
+        "client",
+        client_id,
+        {"owner_email": owner_email},
         [("UPDATE client SET owner_email = ? WHERE id = ?", (owner_email, client_id))],
     )

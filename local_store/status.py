@@ -6,8 +6,15 @@ import sqlite3
 from dataclasses import dataclass
 
 COUNTED_TABLES = (
-    "client", "subscription", "renewal", "usage", "credit_event", "alert", "note",
-    "team_contact", "employee",
+    "client",
+    "subscription",
+    "renewal",
+    "usage",
+    "credit_event",
+    "alert",
+    "note",
+    "team_contact",
+    "employee",
 )
 
 
@@ -40,7 +47,8 @@ def cache_status(conn: sqlite3.Connection) -> CacheStatus:
         for table in COUNTED_TABLES
     }
     waiting, refused = conn.execute(
-        "SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state != 'pending') "
+        "SELECT count(*) FILTER (WHERE state = 'pending'), "
+        "count(*) FILTER (WHERE state != 'pending') "
         "FROM outbox"
     ).fetchone()
     quarantined = conn.execute("SELECT count(*) FROM quarantine").fetchone()[0]

@@ -64,7 +64,9 @@ def change_token(conn: sqlite3.Connection, resource: str) -> str | None:
 
 
 def is_resyncing(conn: sqlite3.Connection, resource: str) -> bool:
-    row = conn.execute("SELECT resyncing FROM sync_state WHERE resource = ?", (resource,)).fetchone()
+    row = conn.execute(
+        "SELECT resyncing FROM sync_state WHERE resource = ?", (resource,)
+    ).fetchone()
     return bool(row and row[0])
 
 
@@ -137,12 +139,12 @@ def finish_resource(conn: sqlite3.Connection, resource: str) -> int:
 def record_sync_error(conn: sqlite3.Connection, resource: str, message: str) -> None:
     with write_transaction(conn):
         _ensure_state(conn, resource)
-        conn.execute(
-            "UPDATE sync_state SET last_error = ? WHERE resource = ?", (message, resource)
-        )
+        conn.execute("UPDATE sync_state SET last_error = ? WHERE resource = ?", (message, resource))
 
 
-def refresh_client_rollups(conn: sqlite3.Connection, client_ids: Iterable[str] | None = None) -> None:
+def refresh_client_rollups(
+    conn: sqlite3.Connection, client_ids: Iterable[str] | None = None
+) -> None:
     """Recompute the clients table's derived columns (products owned, next renewal)."""
     where, params = "", ()
     if client_ids is not None:

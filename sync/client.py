@@ -1,4 +1,4 @@
-"""The HTTP client for the backend: timeouts, bounded retries, and errors that never leak the token."""
+"""The HTTP client for the backend: timeouts, bounded retries, errors that never leak the token."""
 
 from __future__ import annotations
 

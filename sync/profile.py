@@ -74,9 +74,7 @@ def load_profile(name: str | None = None) -> Profile:
     profiles = config.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ProfileError(f"config file {path}: [profiles] must be a table")
-    chosen = (
-        name or os.environ.get(PROFILE_ENV) or config.get("default_profile") or DEFAULT_PROFILE
-    )
+    chosen = name or os.environ.get(PROFILE_ENV) or config.get("default_profile") or DEFAULT_PROFILE
     section = profiles.get(chosen, {})
     if not isinstance(section, dict):
         raise ProfileError(f"config file {path}: [profiles.{chosen}] must be a table")

@@ -36,8 +36,13 @@ def _server_row(entry: outbox.OutboxEntry, result: ActionResult) -> dict | None:
 def _describe(entry: outbox.OutboxEntry, result: ActionResult) -> str:
     what = entry.kind.replace("_", " ")
     if result.outcome is ActionOutcome.CONFLICT:
-        return f"{what} on {entry.target_id}: changed on the server meanwhile; kept the server's version"
-    return f"{what} on {entry.target_id}: refused by the server ({result.reason or 'no reason given'})"
+        return (
+            f"{what} on {entry.target_id}: changed on the server meanwhile; "
+            "kept the server's version"
+        )
+    return (
+        f"{what} on {entry.target_id}: refused by the server ({result.reason or 'no reason given'})"
+    )
 
 
 def push_outbox(client: BackendClient, conn: sqlite3.Connection) -> PushReport:
@@ -64,7 +69,9 @@ def push_outbox(client: BackendClient, conn: sqlite3.Connection) -> PushReport:
                 report.applied += 1
             else:
                 reason = _describe(entry, result)
-                state = outbox.CONFLICT if result.outcome is ActionOutcome.CONFLICT else outbox.REJECTED
+                state = (
+                    outbox.CONFLICT if result.outcome is ActionOutcome.CONFLICT else outbox.REJECTED
+                )
                 outbox.settle_refused(conn, entry.key, state, reason, _server_row(entry, result))
                 report.refused.append(reason)
     return report

@@ -76,7 +76,10 @@ def test_unreachable_backend_in_a_subprocess_is_one_line(tmp_path: Path) -> None
     env["PARTNEROPS_RETRY_SECONDS"] = "1"
     done = subprocess.run(
         [sys.executable, "-m", "console.cli", "sync"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert done.returncode == 1
     assert "cannot reach the backend" in done.stderr

@@ -19,8 +19,20 @@ def test_new_cache_is_private_wal_and_current(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"client", "subscription", "renewal", "usage", "credit_event", "team_contact",
-            "employee", "alert", "note", "outbox", "sync_state", "partner"} <= tables
+    assert {
+        "client",
+        "subscription",
+        "renewal",
+        "usage",
+        "credit_event",
+        "team_contact",
+        "employee",
+        "alert",
+        "note",
+        "outbox",
+        "sync_state",
+        "partner",
+    } <= tables
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("INSERT INTO sync_state (resource, resyncing) VALUES ('x', 0)")
     conn.execute("COMMIT")
@@ -32,7 +44,9 @@ def test_new_cache_is_private_wal_and_current(tmp_path: Path) -> None:
 
 def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
     path = tmp_path / "p.sqlite3"
-    open_cache(path, create=True).execute("INSERT INTO sync_state (resource, resyncing) VALUES ('x', 0)")
+    open_cache(path, create=True).execute(
+        "INSERT INTO sync_state (resource, resyncing) VALUES ('x', 0)"
+    )
     conn = open_cache(path)
     assert conn.execute("SELECT count(*) FROM sync_state").fetchone()[0] == 1
 

@@ -14,11 +14,25 @@ from sync.pull import to_row
 from sync.wire import ActionKind, Client
 
 CLIENT = {
-    "id": "c-1", "version": 5, "hub_id": 101, "name": "Alder Analytics", "domain": "alder.io",
-    "industry": "Software", "country": "DE", "relationship": "sourced", "mrr_cents": 125_000,
-    "contact_tier": "10,000", "email_tier": "Pro", "engagement_score": 7, "tools_in_use": 6,
-    "active_users": 12, "apps_in_use": ["Slack"], "setup_issues": [], "owner_email": None,
-    "crm_url": "https://app.hubspot.com/x", "account_url": "https://app.hubspot.com/y",
+    "id": "c-1",
+    "version": 5,
+    "hub_id": 101,
+    "name": "Alder Analytics",
+    "domain": "alder.io",
+    "industry": "Software",
+    "country": "DE",
+    "relationship": "sourced",
+    "mrr_cents": 125_000,
+    "contact_tier": "10,000",
+    "email_tier": "Pro",
+    "engagement_score": 7,
+    "tools_in_use": 6,
+    "active_users": 12,
+    "apps_in_use": ["Slack"],
+    "setup_issues": [],
+    "owner_email": None,
+    "crm_url": "https://app.hubspot.com/x",
+    "account_url": "https://app.hubspot.com/y",
     "services_status": "active",
 }
 
@@ -36,7 +50,9 @@ def page(*records: dict) -> writes.PulledPage:
 
 
 def client_status(conn: sqlite3.Connection) -> tuple[str, str | None]:
-    return conn.execute("SELECT services_status, owner_email FROM client WHERE id = 'c-1'").fetchone()
+    return conn.execute(
+        "SELECT services_status, owner_email FROM client WHERE id = 'c-1'"
+    ).fetchone()
 
 
 def test_kinds_match_the_wire() -> None:
@@ -49,7 +65,10 @@ def test_action_writes_effect_and_intent_together(conn: sqlite3.Connection) -> N
     assert client_status(conn)[0] == "ending"
     [entry] = outbox.pending_actions(conn)
     assert (entry.key, entry.kind, entry.target_id, entry.base_version) == (
-        key, "end_services", "c-1", 5,
+        key,
+        "end_services",
+        "c-1",
+        5,
     )
     assert outbox.count_pending(conn) == 1
 
@@ -58,8 +77,14 @@ def test_failed_effect_leaves_no_outbox_row(conn: sqlite3.Connection) -> None:
     with pytest.raises(LookupError):
         outbox.end_services(conn, "c-404")
     with pytest.raises(sqlite3.Error):
-        outbox.queue_action(conn, "assign_owner", "client", "c-1", {},
-                            [("UPDATE client SET nope = 1 WHERE id = ?", ("c-1",))])
+        outbox.queue_action(
+            conn,
+            "assign_owner",
+            "client",
+            "c-1",
+            {},
+            [("UPDATE client SET nope = 1 WHERE id = ?", ("c-1",))],
+        )
     assert outbox.count_pending(conn) == 0
 
 
@@ -83,7 +108,9 @@ def test_refused_action_restores_the_row_and_is_kept_with_reason(conn: sqlite3.C
 
 def test_conflict_keeps_the_servers_record(conn: sqlite3.Connection) -> None:
     key = outbox.assign_owner(conn, "c-1", "dana@example.com")
-    server = to_row("clients", Client.model_validate({**CLIENT, "version": 9, "owner_email": "lee@x.io"}))
+    server = to_row(
+        "clients", Client.model_validate({**CLIENT, "version": 9, "owner_email": "lee@x.io"})
+    )
     outbox.settle_refused(conn, key, outbox.CONFLICT, "changed", server)
     assert client_status(conn)[1] == "lee@x.io"
     assert conn.execute("SELECT version FROM client WHERE id = 'c-1'").fetchone()[0] == 9

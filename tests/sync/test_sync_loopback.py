@@ -6,6 +6,7 @@ import sqlite3
 
 import httpx
 import pytest
+from loopback_backend import TODAY, cache_state, profile_for, server_state
 from typer.testing import CliRunner
 
 from backend.faults import Faults
@@ -17,8 +18,6 @@ from local_store.database import open_cache
 from sync.client import BackendClient
 from sync.engine import run_sync
 from sync.pull import PullReport, pull_all
-
-from loopback_backend import TODAY, cache_state, profile_for, server_state
 
 
 class CountingTransport(httpx.HTTPTransport):
@@ -54,9 +53,10 @@ def test_a_token_sees_only_its_own_partner(backend: RunningServer) -> None:
     assert ids_first == set(server_state(backend.store, 0)["clients"])
     assert ids_second == set(server_state(backend.store, 1)["clients"])
     assert not ids_first & ids_second
-    assert first.execute("SELECT name FROM partner").fetchone() != second.execute(
-        "SELECT name FROM partner"
-    ).fetchone()
+    assert (
+        first.execute("SELECT name FROM partner").fetchone()
+        != second.execute("SELECT name FROM partner").fetchone()
+    )
 
 
 def test_nothing_changed_costs_one_small_request_per_resource(backend: RunningServer) -> None:
@@ -153,7 +153,10 @@ def test_rejected_action_is_reported_and_the_row_restored(backend: RunningServer
     outbox.assign_owner(conn, client_id, "stranger@nowhere.example")
     report = run_sync(profile)
     assert len(report.pushed.refused) == 1 and "refused by the server" in report.pushed.refused[0]
-    assert conn.execute("SELECT owner_email FROM client WHERE id = ?", (client_id,)).fetchone()[0] == owner
+    assert (
+        conn.execute("SELECT owner_email FROM client WHERE id = ?", (client_id,)).fetchone()[0]
+        == owner
+    )
     assert [e.state for e in outbox.refused_actions(conn)] == ["rejected"]
     run_sync(profile)
     assert len(outbox.refused_actions(conn)) == 1  # not retried
