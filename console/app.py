@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App
@@ -24,7 +25,6 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from console.cache import CacheReader
-from console.commands import PartnerOpsCommands
 from console.screens.clients import ClientsScreen
 from console.screens.inbox import InboxScreen
 from console.screens.renewals import RenewalsScreen
@@ -32,11 +32,23 @@ from console.screens.team import TeamScreen
 from console.screens.tier import TierScreen
 from console.status import StatusSnapshot, SyncFinished, SyncProgress
 from local_store.queries import PartnerHeader, SyncOverview, partner_header, sync_overview
-from sync.profile import Profile
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from sync.profile import Profile
 
 STATUS_REFRESH_SECONDS = 30.0
 
 Clock = Callable[[], datetime]
+
+
+def _partnerops_commands() -> type[Provider]:
+    # Imported when the palette first opens: `textual.command` alone costs about 30 ms,
+    # a tenth of the first paint.
+    from console.commands import PartnerOpsCommands
+
+    return PartnerOpsCommands
 
 
 class StatusRead(Message):
@@ -50,8 +62,9 @@ class StatusRead(Message):
 
 class PartnerOpsApp(App[None]):
     TITLE = "Partner Ops Console"
-    CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {PartnerOpsCommands}
+    # Absolute, because Textual resolves a relative path against the module of a subclass.
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    COMMANDS = App.COMMANDS | {_partnerops_commands}
 
     MODES: ClassVar = {
         "inbox": InboxScreen,
@@ -134,20 +147,23 @@ class PartnerOpsApp(App[None]):
             raise ValueError(
                 f"start screen must be one of {', '.join(self.MODES)}, not {start_screen!r}"
             )
+        # The start screen is the first mode, so no blank default screen is built first.
+        self.DEFAULT_MODE = start_screen
         super().__init__()
         self.profile = profile
         self.cache = CacheReader(profile.cache_path)
         self._clock: Clock = clock or (lambda: datetime.now(UTC))
-        self._start_screen = start_screen
         self._partner: PartnerHeader | None = None
         self._overview: SyncOverview | None = None
         self._activity: str | None = None
         self._offline = False
         self._status_timer: Timer | None = None
 
-    def on_mount(self) -> None:
+    def on_load(self) -> None:
+        # Before the first screen is composed: it shows either the clients or why not.
         self.cache.open()
-        self.switch_mode(self._start_screen)
+
+    def on_mount(self) -> None:
         self.refresh_status()
 
     def on_unmount(self) -> None:

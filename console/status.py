@@ -3,8 +3,8 @@ change it. Workers post these messages; only their handlers touch widgets."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from rich.text import Text
 from textual.message import Message
@@ -31,8 +31,7 @@ class SyncFinished(Message):
         self.offline = offline
 
 
-@dataclass(frozen=True)
-class StatusSnapshot:
+class StatusSnapshot(NamedTuple):
     """Everything the header shows, read at one moment."""
 
     partner: PartnerHeader | None = None

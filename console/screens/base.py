@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,8 +17,7 @@ if TYPE_CHECKING:
     from console.app import PartnerOpsApp
 
 
-@dataclass(frozen=True)
-class PaletteCommand:
+class PaletteCommand(NamedTuple):
     """A command-palette entry that only makes sense on one screen."""
 
     name: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import partial
@@ -30,6 +31,9 @@ from local_store.queries import (
     total_clients,
 )
 
+_TABLE_ACTIONS = frozenset(
+    {"focus_search", "focus_table", "cycle_sort", "reverse_sort", "open_in_browser"}
+)
 SORT_CYCLE = tuple(column.key for column in COLUMNS)
 SORT_LABELS = {column.key: column.label for column in COLUMNS}
 
@@ -109,7 +113,8 @@ class ClientsScreen(PartnerOpsScreen):
         self._order: ClientOrder | None = None
         self._total: int | None = None
         self._pending_jump: str | None = None
-        self._cursor_after_load = 0
+        self._cursor_after_load: int | None = 0
+        """Where the cursor goes when rows arrive; None keeps it where it is."""
         self._showing_table = False
 
     # Layout.
@@ -129,8 +134,31 @@ class ClientsScreen(PartnerOpsScreen):
     def on_mount(self) -> None:
         super().on_mount()
         if self._showing_table:
-            self.query_one(ClientTable).focus()
-            self._run_query()
+            self._start_table()
+
+    def _start_table(self) -> None:
+        table = self.table
+        table.focus()
+        # The first paint already has rows: the first page in index order is one read of
+        # about a millisecond. The count, which scans every client, follows from a worker.
+        try:
+            first = client_page(self.console_app.cache.ui, self.query_state, 0, PAGE_SIZE)
+        except sqlite3.DatabaseError:
+            first = []  # the worker meets the same error and reports it
+        query = self.query_state
+        table.show(
+            len(first),
+            partial(self._fetch_page, self._generation, query),
+            first,
+            sort=query.sort,
+            descending=query.descending,
+        )
+        self._cursor_after_load = None
+        self._run_query()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Without a cache there is no table: hide its keys rather than offer dead ones.
+        return self._showing_table or action not in _TABLE_ACTIONS
 
     @property
     def table(self) -> ClientTable:
@@ -183,7 +211,11 @@ class ClientsScreen(PartnerOpsScreen):
             message.first_page,
             sort=query.sort,
             descending=query.descending,
-            cursor=self._cursor_after_load,
+            cursor=(
+                self.table.cursor_row
+                if self._cursor_after_load is None
+                else self._cursor_after_load
+            ),
         )
         count = (
             f"{message.count:,} of {message.total:,} clients"
@@ -202,12 +234,18 @@ class ClientsScreen(PartnerOpsScreen):
 
     def reload(self) -> None:
         if self.console_app.cache.available != self._showing_table:
-            self.recompose()
+            self.call_later(self._rebuild)
             return
         if self._showing_table:
             self._total = None
-            self._cursor_after_load = self.table.cursor_row
+            self._cursor_after_load = None
             self._run_query()
+
+    async def _rebuild(self) -> None:
+        """The cache appeared (or went away) since this screen was built."""
+        await self.recompose()
+        if self._showing_table:
+            self._start_table()
 
     # Search and sort.
 
@@ -305,7 +343,7 @@ class ClientsScreen(PartnerOpsScreen):
         if index is None:
             self.notify("That client is no longer in the cache.", severity="warning")
             return
-        self.table.move_cursor(index)
+        self.table.move_cursor(index, center=True)
         self.table.focus()
 
     # The command palette.

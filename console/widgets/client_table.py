@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NamedTuple
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from console.text import format_date, format_money, literal
+from console.text import format_date, format_money, safe_text
 from local_store.queries import ClientListRow
 
 PageFetcher = Callable[[int, int], Sequence[ClientListRow | None]]
@@ -30,15 +30,32 @@ PageFetcher = Callable[[int, int], Sequence[ClientListRow | None]]
 
 PAGE_SIZE = 100
 CACHED_PAGES = 12
+LINE_CACHE_SIZE = 400
 GAP = 2
+
+
+def _fit(text: str, width: int, align: Literal["left", "right"]) -> str:
+    """Text cut to `width` cells (ending in an ellipsis when cut) and padded to it."""
+    length = cell_len(text)
+    if length > width:
+        text = set_cell_size(text, width - 1) + "…"
+        length = width
+    padding = " " * (width - length)
+    return padding + text if align == "right" else text + padding
 
 
 def _owner(row: ClientListRow) -> str | None:
     return row.owner_name or row.owner_email
 
 
-@dataclass(frozen=True)
-class Column:
+class _LineStyles(NamedTuple):
+    base: Style
+    header: Style
+    cursor: Style
+    muted: Style
+
+
+class Column(NamedTuple):
     key: str
     """The sort key (`local_store.queries.SORT_COLUMNS`)."""
     label: str
@@ -182,6 +199,8 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._sort = "name"
         self._descending = False
         self._widths: tuple[int, ...] = tuple(c.width for c in COLUMNS)
+        self._line_cache: dict[tuple[int, bool], Strip] = {}
+        self._line_styles: _LineStyles | None = None
 
     # What the table shows.
 
@@ -214,6 +233,7 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         if first_page:
             self._pages[0] = first_page[:PAGE_SIZE]
         self._sort, self._descending = sort, descending
+        self._line_cache.clear()
         self._update_virtual_size()
         self.move_cursor(cursor)
         self.refresh()
@@ -245,7 +265,10 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         # Leave room for the vertical scrollbar even before it shows, so that its arrival
         # does not push the last column out of view.
         width = self.size.width - self.styles.scrollbar_size_vertical
-        self._widths = self._column_widths(width)
+        widths = self._column_widths(width)
+        if widths != self._widths:
+            self._widths = widths
+            self._line_cache.clear()
         line_width = sum(self._widths) + GAP * len(COLUMNS)
         self.virtual_size = Size(line_width, self._row_count + 1)
 
@@ -257,68 +280,92 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
     def _visible_rows(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
 
-    # Rendering.
+    # Rendering. Lines are built as segments, without Rich `Text`: a full screen of rows is
+    # drawn on the first paint and at every scroll. Rendered lines are cached until the rows,
+    # the size, the focus or the theme change.
 
-    def _line_text(self, cells: Sequence[Text], base: Style) -> Text:
-        line = Text(" " * (GAP // 2), no_wrap=True, end="")
-        for column, width, cell in zip(COLUMNS, self._widths, cells, strict=True):
-            if column.align == "right":
-                cell.align("right", width)
-            else:
-                cell.truncate(width, overflow="ellipsis", pad=True)
-            line.append_text(cell)
-            line.append(" " * GAP)
-        # A span, not the Text's own style: `Text.render` drops that when nothing else is styled.
-        line.stylize_before(base)
-        return line
+    def _line(self, cells: Sequence[tuple[str, Style]], base: Style) -> Strip:
+        segments = [Segment(" " * (GAP // 2), base)]
+        for column, width, (text, style) in zip(COLUMNS, self._widths, cells, strict=True):
+            segments.append(Segment(_fit(text, width, column.align), style))
+            segments.append(Segment(" " * GAP, base))
+        return Strip(segments, sum(self._widths) + GAP * len(COLUMNS) + GAP // 2)
+
+    def _styles(self) -> _LineStyles:
+        # `rich_style` walks every ancestor; reading it once per line doubled the first paint.
+        if self._line_styles is None:
+            base = self.rich_style
+            cursor = base + self.get_component_rich_style("client-table--cursor", partial=True)
+            self._line_styles = _LineStyles(
+                base=base,
+                header=self.get_component_rich_style("client-table--header"),
+                cursor=cursor,
+                muted=base + self.get_component_rich_style("client-table--muted", partial=True),
+            )
+        return self._line_styles
 
     def _header_strip(self) -> Strip:
-        style = self.get_component_rich_style("client-table--header")
+        style = self._styles().header
         cells = []
         for column in COLUMNS:
             label = column.label
             if column.key == self._sort:
                 label += " ▼" if self._descending else " ▲"
-            cells.append(Text(label))
-        return self._to_strip(self._line_text(cells, style), style)
+            cells.append((label, style))
+        return self._line(cells, style)
 
     def _row_strip(self, index: int) -> Strip:
-        base = self.rich_style
+        is_cursor = index == self._cursor
+        cached = self._line_cache.get((index, is_cursor))
+        if cached is not None:
+            return cached
+        styles = self._styles()
+        base = styles.cursor if is_cursor else styles.base
+        muted = styles.cursor if is_cursor else styles.muted
         row = self.row_at(index)
-        muted = self.get_component_rich_style("client-table--muted", partial=True)
         if row is None:
-            cells = [Text("(removed since the last count)", style=muted)] + [
-                Text("") for _ in COLUMNS[1:]
-            ]
+            cells = [("(removed since the last count)", muted)] + [("", base)] * (len(COLUMNS) - 1)
         else:
             cells = []
             for column in COLUMNS:
                 value = column.cell(row)
-                cells.append(literal(value) if value else Text("—", style=muted))
-        line = self._line_text(cells, base)
-        if index == self._cursor:
-            line.stylize(self.get_component_rich_style("client-table--cursor", partial=True))
-        return self._to_strip(line, base)
+                cells.append((safe_text(value), base) if value else ("—", muted))
+        strip = self._line(cells, base)
+        if len(self._line_cache) >= LINE_CACHE_SIZE:
+            self._line_cache.clear()
+        self._line_cache[(index, is_cursor)] = strip
+        return strip
 
-    def _to_strip(self, line: Text, style: Style) -> Strip:
-        segments = list(line.render(self.app.console))
-        strip = Strip(segments, line.cell_len)
-        scroll_x = int(self.scroll_x)
-        return strip.crop_extend(scroll_x, scroll_x + self.size.width, style)
+    def _clear_line_cache(self) -> None:
+        self._line_cache.clear()
+        self._line_styles = None
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._line_cache.clear()
+        self._line_styles = None
 
     def render_line(self, y: int) -> Strip:
+        width = self.size.width
         if y == 0:
-            return self._header_strip()
-        index = int(self.scroll_y) + y - 1
-        if index >= self._row_count:
-            return Strip.blank(self.size.width, self.rich_style)
-        return self._row_strip(index)
+            strip = self._header_strip()
+        else:
+            index = int(self.scroll_y) + y - 1
+            if index >= self._row_count:
+                return Strip.blank(width, self._styles().base)
+            strip = self._row_strip(index)
+        scroll_x = int(self.scroll_x)
+        return strip.crop_extend(scroll_x, scroll_x + width, self._styles().base)
 
     # The cursor.
 
-    def move_cursor(self, index: int) -> None:
+    def move_cursor(self, index: int, *, center: bool = False) -> None:
+        """Select a row; `center` scrolls it to the middle, for a jump from elsewhere."""
         previous = self._cursor
         self._cursor = max(0, min(index, self._row_count - 1))
+        if center:
+            self.scroll_to(y=self._cursor - self._visible_rows // 2, animate=False)
         self._scroll_cursor_into_view()
         for row in {previous, self._cursor}:
             self.refresh_line(row + 1)
@@ -387,7 +434,7 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
                 self.action_open()
 
     def on_focus(self) -> None:
-        self.refresh()
+        self._clear_line_cache()
 
     def on_blur(self) -> None:
-        self.refresh()
+        self._clear_line_cache()

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from console_fixtures import FIXED_NOW, HOSTILE_MARKUP, active_clients
+from console_fixtures import (
+    FIXED_NOW,
+    HOSTILE_MARKUP,
+    active_clients,
+    client_values,
+    fill_cache,
+    insert_clients,
+)
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, Static
 
@@ -18,7 +25,7 @@ from console.screens.team import TeamScreen
 from console.screens.tier import TierScreen
 from console.status import SyncFinished, SyncProgress
 from console.widgets.client_table import ClientTable
-from local_store.database import connect
+from local_store.database import connect, open_cache
 from sync.profile import Profile
 
 SIZE = (160, 48)
@@ -312,3 +319,35 @@ async def test_other_start_screen(profile: Profile) -> None:
 def test_unknown_start_screen_is_refused(profile: Profile) -> None:
     with pytest.raises(ValueError, match="start screen"):
         PartnerOpsApp(profile, start_screen="nowhere")
+
+
+async def test_finished_sync_reloads_the_clients(profile: Profile) -> None:
+    app = make_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down")
+        conn = connect(profile.cache_path)
+        insert_clients(conn, [client_values(1000, name="Zephyr Newco")])
+        conn.close()
+        app.post_message(SyncFinished())
+        await settle(pilot)
+        table = table_of(app)
+        assert table.row_count == ACTIVE_CLIENTS + 1
+        assert count_text(app) == "301 clients"
+        assert table.cursor_row == 2  # a refresh keeps the selection where it was
+
+
+async def test_first_sync_replaces_the_empty_state(tmp_path: Path) -> None:
+    path = tmp_path / "later.sqlite3"
+    app = make_app(Profile(name="later", cache_path=path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.query("#empty-state")
+        conn = open_cache(path, create=True)
+        fill_cache(conn, 50)
+        conn.close()
+        app.post_message(SyncFinished())
+        await settle(pilot)
+        assert not app.screen.query("#empty-state")
+        assert table_of(app).row_count == 50
+        assert str(app.screen.query_one("#status-partner", Label).render()).startswith("Acme")
