@@ -194,6 +194,10 @@ class PartnerOpsApp(App[None]):
         self._chain_status_refresh()
 
     def _chain_status_refresh(self) -> None:
+        # A read overtaken by `refresh_status` still reports; one timer only, so the chains
+        # never pile up.
+        if self._status_timer is not None:
+            self._status_timer.stop()
         self._status_timer = self.set_timer(STATUS_REFRESH_SECONDS, self.refresh_status)
 
     def _publish_status(self) -> None:
@@ -261,16 +265,21 @@ class PartnerOpsApp(App[None]):
     # Errors from workers.
 
     @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        """The one place a worker's error becomes a message the user can read."""
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
+    def _app_worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.report_worker_error(event.worker)
+
+    def report_worker_error(self, worker: Worker) -> None:
+        """The one place a worker's error becomes a message the user can read.
+
+        `Worker.StateChanged` does not bubble, so screens forward their workers' errors here.
+        """
+        error = worker.error
         self.notify(
             f"{type(error).__name__}: {error}",
-            title=f"Could not read the cache ({event.worker.group})",
+            title=f"Could not read the cache ({worker.group})",
             severity="error",
             markup=False,
         )
-        if event.worker.group == "status":
+        if worker.group == "status":
             self._chain_status_refresh()

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar, NamedTuple, cast
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
 
 from console.status import StatusSnapshot
 from console.widgets.status_bar import StatusBar
@@ -73,6 +75,11 @@ class PartnerOpsScreen(Screen[None], inherit_bindings=False):
     def on_mount(self) -> None:
         self.watch(self.app, "status", self._status_changed)
         self.watch(self.app, "data_generation", self._data_changed, init=False)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.console_app.report_worker_error(event.worker)
 
     def _status_changed(self, snapshot: StatusSnapshot) -> None:
         # A screen in another mode is not drawn; it catches up when it is shown again.

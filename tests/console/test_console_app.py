@@ -351,3 +351,45 @@ async def test_first_sync_replaces_the_empty_state(tmp_path: Path) -> None:
         assert not app.screen.query("#empty-state")
         assert table_of(app).row_count == 50
         assert str(app.screen.query_one("#status-partner", Label).render()).startswith("Acme")
+
+
+async def test_jump_from_another_screen_to_a_fresh_clients_screen(profile: Profile) -> None:
+    app = make_app(profile, start_screen="inbox")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.jump_to_client("c000123")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        table = table_of(app)
+        assert table.cursor_client.id == "c000123"
+        assert table.cursor_client.name in "\n".join(screen_lines(table))
+
+
+async def test_o_opens_only_web_addresses(profile: Profile, monkeypatch) -> None:
+    conn = connect(profile.cache_path)
+    conn.execute("UPDATE client SET crm_url = 'javascript:alert(1)' WHERE id = 'c000001'")
+    conn.close()
+    app = make_app(profile)
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, **kwargs: opened.append(url))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"alderanalytics0.example", "enter", "o")
+        await settle(pilot)
+        assert opened == ["https://crm.example/companies/0"]
+        await pilot.press("slash", "ctrl+u", *"birchanalytics1.example", "enter", "o")
+        await settle(pilot)
+        assert opened == ["https://crm.example/companies/0"]
+        assert any("no web address" in n.message for n in app._notifications)
+
+
+async def test_a_failing_read_becomes_a_notification(profile: Profile) -> None:
+    conn = connect(profile.cache_path)
+    conn.execute("DROP TABLE employee")  # the page query joins it
+    conn.close()
+    app = make_app(profile)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        messages = [n.message for n in app._notifications]
+        assert any("no such table: employee" in message for message in messages)
