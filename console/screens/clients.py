@@ -198,9 +198,19 @@ class ClientsScreen(PartnerOpsScreen):
         # come by OFFSET in index order: quick near the top, where the table opens, but up to
         # a few hundred milliseconds for a jump to the end.
         conn = self.console_app.cache.ui
-        if self._order is not None and self._generation == generation:
-            return client_page_in_order(conn, self._order, offset, limit)
-        return client_page(conn, query, offset, limit)
+        try:
+            if self._order is not None and self._generation == generation:
+                return client_page_in_order(conn, self._order, offset, limit)
+            return client_page(conn, query, offset, limit)
+        except sqlite3.DatabaseError as exc:
+            # Called while drawing, where an exception would end the app.
+            self.notify(
+                f"{type(exc).__name__}: {exc}",
+                title="Could not read the cache",
+                severity="error",
+                markup=False,
+            )
+            return []
 
     @on(Loaded)
     def _show_loaded(self, message: Loaded) -> None:

@@ -393,3 +393,14 @@ async def test_a_failing_read_becomes_a_notification(profile: Profile) -> None:
         assert isinstance(app.screen, ClientsScreen)
         messages = [n.message for n in app._notifications]
         assert any("no such table: employee" in message for message in messages)
+
+
+async def test_a_failing_page_read_while_drawing_does_not_end_the_app(profile: Profile) -> None:
+    app = make_app(profile)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        app.cache.ui.execute("DROP TABLE employee")  # the page query joins it
+        await pilot.press("end")
+        await pilot.pause()
+        assert table_of(app).cursor_row == ACTIVE_CLIENTS - 1
+        assert any("employee" in n.message for n in app._notifications)
