@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from sync.profile import Profile
 
 STATUS_REFRESH_SECONDS = 30.0
+STARTUP_SYNC_DELAY_SECONDS = 1.0
 
 Clock = Callable[[], datetime]
 
@@ -157,6 +158,7 @@ class PartnerOpsApp(App[None]):
         self._activity: str | None = None
         self._offline = False
         self._status_timer: Timer | None = None
+        self._sync_timer: Timer | None = None
 
     def on_load(self) -> None:
         # Before the first screen is composed: it shows either the clients or why not.
@@ -164,6 +166,9 @@ class PartnerOpsApp(App[None]):
 
     def on_mount(self) -> None:
         self.refresh_status()
+        if self.can_sync and self.profile.sync_interval_s > 0:
+            # After the first paint: the cache is on screen while the sync catches up.
+            self._sync_timer = self.set_timer(STARTUP_SYNC_DELAY_SECONDS, self.start_sync)
 
     def on_unmount(self) -> None:
         self.cache.close()
@@ -232,22 +237,72 @@ class PartnerOpsApp(App[None]):
         self._offline = message.offline
         if message.error and not message.offline:
             self.notify(message.error, title="Sync failed", severity="error", markup=False)
+        for line in message.refused:
+            self.notify(line, title="Action not applied", severity="warning", markup=False)
         self.cache.open()
         self.data_generation += 1
         self.refresh_status()
+        self._chain_periodic_sync()
+
+    def _chain_periodic_sync(self) -> None:
+        """The next periodic sync starts from the end of the last, so runs never pile up."""
+        if self._sync_timer is not None:
+            self._sync_timer.stop()
+            self._sync_timer = None
+        if self.can_sync and self.profile.sync_interval_s > 0:
+            self._sync_timer = self.set_timer(self.profile.sync_interval_s, self.start_sync)
 
     # Actions.
 
     def action_sync_now(self) -> None:
         self.start_sync()
 
+    @property
+    def can_sync(self) -> bool:
+        return bool(self.profile.backend_url and self.profile.token)
+
     def start_sync(self) -> None:
         """Start a background sync; its worker reports with `SyncProgress`/`SyncFinished`."""
-        self.notify(
-            "Sync is not available in this build; run `partnerops sync` in a shell.",
-            severity="warning",
-            markup=False,
-        )
+        if not self.can_sync:
+            self.notify(
+                "This profile has no backend to sync with: set PARTNEROPS_BACKEND_URL and "
+                "PARTNEROPS_TOKEN, or run `partnerops demo`.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if any(w.group == "sync" and w.is_running for w in self.workers):
+            self.notify("A sync is already running.", markup=False)
+            return
+        if self._sync_timer is not None:
+            self._sync_timer.stop()
+            self._sync_timer = None
+        self._sync_in_background()
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def _sync_in_background(self) -> None:
+        # Imported here: sync pulls in httpx and pydantic, which the first paint must not wait on.
+        from local_store.database import CacheError
+        from sync.client import BackendUnavailable, SyncError
+        from sync.engine import run_sync
+        from sync.wire import RESOURCE_MODELS
+
+        order = list(RESOURCE_MODELS)
+
+        def progress(resource: str, count: int) -> None:
+            self.post_message(SyncProgress(order.index(resource) / len(order), resource))
+
+        self.post_message(SyncProgress(0.0))
+        try:
+            report = run_sync(self.profile, progress=progress)
+        except BackendUnavailable as exc:
+            self.post_message(SyncFinished(str(exc), offline=True))
+        except (SyncError, CacheError) as exc:
+            self.post_message(SyncFinished(str(exc)))
+        except Exception as exc:
+            self.post_message(SyncFinished(f"sync stopped unexpectedly ({type(exc).__name__})"))
+        else:
+            self.post_message(SyncFinished(refused=report.pushed.refused))
 
     def action_help(self) -> None:
         from console.screens.help import HelpScreen

@@ -23,12 +23,16 @@ class SyncProgress(Message):
 
 
 class SyncFinished(Message):
-    """A sync ended. `offline` means the backend could not be reached at all."""
+    """A sync ended. `offline` means the backend could not be reached at all; `refused` has
+    one line per action the server rejected or that lost to a server change."""
 
-    def __init__(self, error: str | None = None, *, offline: bool = False) -> None:
+    def __init__(
+        self, error: str | None = None, *, offline: bool = False, refused: list[str] | None = None
+    ) -> None:
         super().__init__()
         self.error = error
         self.offline = offline
+        self.refused = refused or []
 
 
 class StatusSnapshot(NamedTuple):

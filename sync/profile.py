@@ -22,6 +22,7 @@ PROFILE_ENV = "PARTNEROPS_PROFILE"
 BACKEND_URL_ENV = "PARTNEROPS_BACKEND_URL"
 TOKEN_ENV = "PARTNEROPS_TOKEN"
 DEFAULT_PROFILE = "default"
+DEFAULT_SYNC_INTERVAL_S = 300.0
 ARCHETYPES = ("implementer", "value_driver", "deal_closer")
 
 
@@ -41,6 +42,8 @@ class Profile:
     token: str | None = field(default=None, repr=False)
     user_email: str | None = None
     archetype: str = "value_driver"
+    sync_interval_s: float = DEFAULT_SYNC_INTERVAL_S
+    """How often the TUI syncs in the background; 0 turns periodic sync off."""
 
     @property
     def archetype_label(self) -> str:
@@ -95,6 +98,11 @@ def load_profile(name: str | None = None) -> Profile:
         raise ProfileError(
             f"config file {path}: archetype {archetype!r} must be one of {', '.join(ARCHETYPES)}"
         )
+    interval = section.get("sync_interval_seconds", DEFAULT_SYNC_INTERVAL_S)
+    if isinstance(interval, bool) or not isinstance(interval, int | float) or interval < 0:
+        raise ProfileError(
+            f"config file {path}: sync_interval_seconds must be a number of seconds (0 = off)"
+        )
     try:
         where = cache_path(chosen)
     except InvalidProfileName as exc:
@@ -106,4 +114,5 @@ def load_profile(name: str | None = None) -> Profile:
         token=os.environ.get(TOKEN_ENV) or None,
         user_email=section.get("user_email"),
         archetype=archetype,
+        sync_interval_s=float(interval),
     )

@@ -1,0 +1,80 @@
+"""The TUI's background sync against the real reference backend on loopback."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual.widgets import Label
+
+from backend.server import start_in_thread
+from backend.store import Store
+from console.app import PartnerOpsApp
+from local_store import outbox
+from local_store.database import open_cache
+from local_store.paths import cache_path
+from sync.profile import Profile
+
+
+def sync_label(app: PartnerOpsApp) -> str:
+    return str(app.screen.query_one("#status-sync", Label).render())
+
+
+def count_label(app: PartnerOpsApp) -> str:
+    return str(app.screen.query_one("#client-count", Label).render())
+
+
+async def wait_for_sync(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_r_syncs_in_the_background_and_the_screen_refreshes() -> None:
+    store = Store.generate(60, seed=4, today=date(2026, 11, 23))
+    with start_in_thread(store) as server:
+        profile = Profile(
+            name="tui",
+            cache_path=cache_path("tui"),
+            backend_url=server.url,
+            token=store.partners[0].token,
+            sync_interval_s=0,
+        )
+        open_cache(profile.cache_path, create=True).close()
+        app = PartnerOpsApp(profile)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_for_sync(pilot)
+            assert "never synced" in sync_label(app)
+            await pilot.press("r")
+            await wait_for_sync(pilot)
+            assert "synced" in sync_label(app) and "never" not in sync_label(app)
+            clients = len(store.partners[0].records("clients"))
+            assert f"{clients:,}" in count_label(app)
+
+
+async def test_offline_keeps_the_cache_and_counts_waiting_actions(monkeypatch) -> None:
+    monkeypatch.setenv("PARTNEROPS_RETRY_SECONDS", "1")
+    store = Store.generate(30, seed=5, today=date(2026, 11, 23))
+    with start_in_thread(store) as server:
+        profile = Profile(
+            name="laptop",
+            cache_path=cache_path("laptop"),
+            backend_url=server.url,
+            token=store.partners[0].token,
+            sync_interval_s=0,
+        )
+        from sync.engine import run_sync
+
+        run_sync(profile)
+    conn = open_cache(profile.cache_path)
+    client_id = conn.execute("SELECT id FROM client LIMIT 1").fetchone()[0]
+    outbox.end_services(conn, client_id)
+    app = PartnerOpsApp(profile)  # the server is gone now: offline
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("r")
+        await wait_for_sync(pilot)
+        text = sync_label(app)
+        assert "offline" in text and "1 action waiting" in text
+        assert "30" in count_label(app)
+    assert outbox.count_pending(conn) == 1
