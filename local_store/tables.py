@@ -208,6 +208,9 @@ class SyncStateRow(SQLModel, table=True):
     # True while a full resync runs; the ids it has seen are kept in `resync_seen`, so a
     # resync killed half-way still removes, when it finishes, rows the server no longer has.
     resyncing: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # True once a page changed rows that the clients table's derived columns come from; cleared
+    # in the transaction that recomputes them, so a killed sync still owes the recompute.
+    rollups_owed: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class ResyncSeenRow(SQLModel, table=True):

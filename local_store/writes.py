@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 
 from local_store.database import write_transaction
 from local_store.tables import DERIVED_COLUMNS, SYNCED_TABLES
+
+ROLLUP_SOURCES = frozenset({"clients", "subscriptions", "renewals"})
+"""Resources whose changes the clients table's derived columns depend on."""
 
 
 @dataclass
@@ -98,9 +100,11 @@ def commit_page(conn: sqlite3.Connection, page: PulledPage) -> None:
                 "VALUES (?, ?, ?, ?, ?)",
                 ((page.resource, q.record_id, q.reason, q.raw, received) for q in page.quarantined),
             )
+        owed = page.resource in ROLLUP_SOURCES and bool(page.rows or page.deleted)
         conn.execute(
-            "UPDATE sync_state SET change_token = ? WHERE resource = ?",
-            (page.change_token, page.resource),
+            "UPDATE sync_state SET change_token = ?, rollups_owed = rollups_owed OR ? "
+            "WHERE resource = ?",
+            (page.change_token, owed, page.resource),
         )
 
 
@@ -122,6 +126,10 @@ def finish_resource(conn: sqlite3.Connection, resource: str) -> int:
     with write_transaction(conn):
         _ensure_state(conn, resource)
         if is_resyncing(conn, resource):
+            if resource in ROLLUP_SOURCES:
+                conn.execute(
+                    "UPDATE sync_state SET rollups_owed = 1 WHERE resource = ?", (resource,)
+                )
             swept = conn.execute(
                 f"DELETE FROM {name} WHERE id NOT IN "
                 "(SELECT record_id FROM resync_seen WHERE resource = ?)",
@@ -142,22 +150,15 @@ def record_sync_error(conn: sqlite3.Connection, resource: str, message: str) -> 
         conn.execute("UPDATE sync_state SET last_error = ? WHERE resource = ?", (message, resource))
 
 
-def refresh_client_rollups(
-    conn: sqlite3.Connection, client_ids: Iterable[str] | None = None
-) -> None:
+def rollups_owed(conn: sqlite3.Connection) -> bool:
+    return bool(conn.execute("SELECT 1 FROM sync_state WHERE rollups_owed LIMIT 1").fetchone())
+
+
+def refresh_client_rollups(conn: sqlite3.Connection) -> None:
     """Recompute the clients table's derived columns (products owned, next renewal)."""
-    where, params = "", ()
-    if client_ids is not None:
-        ids: Sequence[str] = list(client_ids)
-        if not ids:
-            return
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS rollup_ids (id TEXT PRIMARY KEY)")
-        conn.execute("DELETE FROM rollup_ids")
-        conn.executemany("INSERT OR IGNORE INTO rollup_ids VALUES (?)", ((i,) for i in ids))
-        where = "WHERE id IN (SELECT id FROM rollup_ids)"
     with write_transaction(conn):
         conn.execute(
-            f"""
+            """
             UPDATE client SET
               products = COALESCE((
                 SELECT group_concat(label, ', ') FROM (
@@ -167,7 +168,6 @@ def refresh_client_rollups(
                   FROM subscription s WHERE s.client_id = client.id ORDER BY s.product)), ''),
               next_renewal_date = (
                 SELECT min(r.renewal_date) FROM renewal r WHERE r.client_id = client.id)
-            {where}
-            """,
-            params,
+            """
         )
+        conn.execute("UPDATE sync_state SET rollups_owed = 0")

@@ -19,8 +19,6 @@ from sync.wire import DEFAULT_PAGE_SIZE, RESOURCE_MODELS, WireRecord, engagement
 Progress = Callable[[str, int], None]
 """Called after each committed page with the resource and the records pulled so far for it."""
 
-ROLLUP_SOURCES = frozenset({"clients", "subscriptions", "renewals"})
-
 
 @dataclass
 class PullReport:
@@ -137,6 +135,6 @@ def pull_all(
     report = PullReport()
     for resource in RESOURCE_MODELS:
         pull_resource(client, conn, resource, report, page_size=page_size, progress=progress)
-    if any(report.pulled.get(r) or report.deleted.get(r) for r in ROLLUP_SOURCES):
+    if writes.rollups_owed(conn):
         writes.refresh_client_rollups(conn)
     return report
