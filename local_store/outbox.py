@@ -53,7 +53,7 @@ def queue_action(
     key = str(uuid.uuid4())
     with write_transaction(conn):
         before = _snapshot(conn, table, target_id)
-        if before is None and kind != "add_note":
+        if before is None:
             raise LookupError(f"no {table} {target_id!r} in the cache")
         for sql, params in local_effect:
             conn.execute(sql, params)
@@ -161,8 +161,6 @@ def undo_last(conn: sqlite3.Connection) -> OutboxEntry | None:
             return None
         entry = _entry(row[:-1])
         _restore(conn, entry.target_table, _loads(row[-1]))
-        if entry.kind == "add_note":
-            conn.execute("DELETE FROM note WHERE id = ?", (entry.target_id,))
         conn.execute("DELETE FROM outbox WHERE key = ?", (entry.key,))
     return entry
 
