@@ -30,14 +30,19 @@ class StatusBar(Horizontal):
 
     def __init__(self, profile_name: str, archetype_label: str) -> None:
         super().__init__()
-        self._profile_label = Text.assemble(
+        profile_label = Text.assemble(
             "profile ", literal(profile_name), " · ", literal(archetype_label)
         )
+        # Held directly: a status update that lands while the screen is being torn down
+        # must not fail looking for children that are already gone.
+        self._partner = Label(id="status-partner")
+        self._profile = Label(profile_label, id="status-profile")
+        self._sync = Label(id="status-sync")
 
     def compose(self) -> ComposeResult:
-        yield Label(id="status-partner")
-        yield Label(self._profile_label, id="status-profile")
-        yield Label(id="status-sync")
+        yield self._partner
+        yield self._profile
+        yield self._sync
 
     def show(self, snapshot: StatusSnapshot) -> None:
         partner = snapshot.partner
@@ -46,8 +51,8 @@ class StatusBar(Horizontal):
             if partner
             else Text("no partner data yet")
         )
-        self.query_one("#status-partner", Label).update(partner_text)
-        sync = self.query_one("#status-sync", Label)
+        self._partner.update(partner_text)
+        sync = self._sync
         sync.update(Text(snapshot.sync_text()))
         sync.tooltip = snapshot.sync_tooltip()
         overview = snapshot.overview

@@ -13,7 +13,7 @@ from console_fixtures import (
     fill_cache,
     insert_clients,
 )
-from textual.pilot import Pilot
+from pilot_helpers import settle
 from textual.widgets import Input, Label, Static
 
 from console.app import PartnerOpsApp
@@ -36,11 +36,6 @@ def make_app(profile: Profile, **kwargs: object) -> PartnerOpsApp:
     return PartnerOpsApp(profile, clock=lambda: FIXED_NOW, **kwargs)
 
 
-async def settle(pilot: Pilot) -> None:
-    """Let pending messages run, then wait for every worker and the messages they posted."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def table_of(app: PartnerOpsApp) -> ClientTable:

@@ -7,6 +7,7 @@ the report before committing.
 from __future__ import annotations
 
 from console_fixtures import FIXED_NOW
+from pilot_helpers import settle
 from textual.pilot import Pilot
 
 from console.app import PartnerOpsApp
@@ -15,10 +16,6 @@ from sync.profile import Profile
 SIZE = (160, 48)
 
 
-async def settle(pilot: Pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def test_clients_screen_dark(snap_compare, profile: Profile) -> None:
