@@ -6,6 +6,7 @@ evaluating it again cannot apply anything twice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -27,6 +28,7 @@ _TARGETS = {
 }
 _NOTE_TARGETS = {"client": ("clients", "no such client"), "alert": ("alerts", "no such alert")}
 MAX_NOTE_LENGTH = 10_000
+_NOTE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class Rejected(Exception):
@@ -55,7 +57,10 @@ def apply_action(partner: PartnerStore, action: Action) -> ActionResult:
                     reason=f"changed on the server since version {action.base_version}",
                     current=target,
                 )
-            current = _HANDLERS[action.kind](partner, target, action.payload)
+            if action.kind is ActionKind.ADD_NOTE:
+                current = _note(partner, target, action.payload, action.target_id)
+            else:
+                current = _HANDLERS[action.kind](partner, target, action.payload)
         except Rejected as rejected:
             return ActionResult(
                 key=action.key, outcome=ActionOutcome.REJECTED, reason=str(rejected)
@@ -66,13 +71,18 @@ def apply_action(partner: PartnerStore, action: Action) -> ActionResult:
 
 def _target(partner: PartnerStore, action: Action) -> Record:
     if action.kind is ActionKind.ADD_NOTE:
+        # The action creates the note under the id the console chose (`target_id`), so the
+        # console's offline copy and the server's are one record; the note's subject is named
+        # in the payload.
         target_type = action.payload.get("target_type")
         if target_type not in _NOTE_TARGETS:
             raise Rejected("target_type must be 'client' or 'alert'")
         resource, missing = _NOTE_TARGETS[target_type]
+        subject_id = action.payload.get("target_id")
     else:
         resource, missing = _TARGETS[action.kind]
-    target = partner.get(resource, action.target_id)
+        subject_id = action.target_id
+    target = partner.get(resource, subject_id) if isinstance(subject_id, str) else None
     if target is None:
         raise Rejected(missing)
     return target
@@ -109,10 +119,16 @@ def _now() -> str:
 
 
 def _add_note(
-    partner: PartnerStore, target_type: str, target_id: str, text: str, author: str
+    partner: PartnerStore,
+    target_type: str,
+    target_id: str,
+    text: str,
+    author: str,
+    note_id: str | None = None,
 ) -> Record:
     note = {
-        "id": f"n-a{partner.head + 1}",  # "a" keeps action-made ids apart from generated ones
+        # "a" keeps ids the server makes apart from generated ones.
+        "id": note_id or f"n-a{partner.head + 1}",
         "version": 0,
         "target_type": target_type,
         "target_id": target_id,
@@ -139,10 +155,14 @@ def _assign_owner(partner: PartnerStore, client: Record, payload: dict[str, Any]
     return partner.update("clients", client["id"], owner_email=owner)
 
 
-def _note(partner: PartnerStore, target: Record, payload: dict[str, Any]) -> Record:
+def _note(partner: PartnerStore, target: Record, payload: dict[str, Any], note_id: str) -> Record:
+    if not _NOTE_ID.fullmatch(note_id):
+        raise Rejected("a note id is 1 to 64 letters, digits, '-' or '_'")
+    if partner.get("notes", note_id) is not None:
+        raise Rejected("a note with this id already exists")
     text = _text(payload, "text")
     author = _text(payload, "author")
-    return _add_note(partner, payload["target_type"], target["id"], text, author)
+    return _add_note(partner, payload["target_type"], target["id"], text, author, note_id)
 
 
 def _ack(partner: PartnerStore, alert: Record, payload: dict[str, Any]) -> Record:
@@ -169,7 +189,15 @@ def _snooze(partner: PartnerStore, alert: Record, payload: dict[str, Any]) -> Re
         author = payload.get("author")
         if not isinstance(author, str) or not author.strip():
             author = "partnerops"
-        _add_note(partner, "alert", alert["id"], f"Snoozed until {until}: {reason}", author)
+        note_id = payload.get("note_id")
+        if note_id is not None and (
+            not isinstance(note_id, str)
+            or not _NOTE_ID.fullmatch(note_id)
+            or partner.get("notes", note_id) is not None
+        ):
+            raise Rejected("note_id must be a new id of 1 to 64 letters, digits, '-' or '_'")
+        text = f"Snoozed until {until}: {reason}"
+        _add_note(partner, "alert", alert["id"], text, author, note_id)
     return updated
 
 
@@ -186,7 +214,6 @@ _HANDLERS: dict[ActionKind, Callable[[PartnerStore, Record, dict[str, Any]], Rec
     ActionKind.END_SERVICES: _end_services,
     ActionKind.SET_RENEWAL_OWNER: _set_renewal_owner,
     ActionKind.ASSIGN_OWNER: _assign_owner,
-    ActionKind.ADD_NOTE: _note,
     ActionKind.ACK_ALERT: _ack,
     ActionKind.SNOOZE_ALERT: _snooze,
     ActionKind.ASSIGN_ALERT: _assign_alert,

@@ -141,8 +141,9 @@ class PartnerOpsApp(App[None]):
     """Bumped when the cache changed under the screens, which then read it again."""
 
     def __init__(
-        self, profile: Profile, *, start_screen: str = "clients", clock: Clock | None = None
+        self, profile: Profile, *, start_screen: str | None = None, clock: Clock | None = None
     ) -> None:
+        start_screen = start_screen or profile.start_screen
         if start_screen not in self.MODES:
             raise ValueError(
                 f"start screen must be one of {', '.join(self.MODES)}, not {start_screen!r}"

@@ -11,6 +11,7 @@ import json
 import sqlite3
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from local_store.database import write_transaction
@@ -33,6 +34,10 @@ class OutboxEntry:
     created_at: str
 
 
+Touch = tuple[str, str]
+"""A cache row an action changes, as (table, id)."""
+
+
 def _snapshot(conn: sqlite3.Connection, table: str, row_id: str) -> dict[str, Any] | None:
     cursor = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
     row = cursor.fetchone()
@@ -48,13 +53,27 @@ def queue_action(
     target_id: str,
     payload: dict[str, Any],
     local_effect: list[tuple[str, tuple[Any, ...]]],
+    *,
+    creates: bool = False,
+    also_touches: tuple[Touch, ...] = (),
 ) -> str:
-    """Apply `local_effect` (SQL statements) and queue the intent, atomically. Returns the key."""
+    """Apply `local_effect` (SQL statements) and queue the intent, atomically. Returns the key.
+
+    The target must exist, unless the action `creates` it. Every row touched (the target and
+    `also_touches`) is snapshotted first, so a refusal or an undo puts all of them back, and
+    removes the ones that did not exist.
+    """
     key = str(uuid.uuid4())
     with write_transaction(conn):
-        before = _snapshot(conn, table, target_id)
-        if before is None:
+        target_before = _snapshot(conn, table, target_id)
+        if creates and target_before is not None:
+            raise ValueError(f"{table} {target_id!r} already exists in the cache")
+        if not creates and target_before is None:
             raise LookupError(f"no {table} {target_id!r} in the cache")
+        snapshots = [
+            {"table": t, "id": i, "row": _snapshot(conn, t, i)}
+            for t, i in ((table, target_id), *also_touches)
+        ]
         for sql, params in local_effect:
             conn.execute(sql, params)
         conn.execute(
@@ -66,10 +85,10 @@ def queue_action(
                 target_id,
                 table,
                 json.dumps(payload),
-                before["version"] if before else None,
+                target_before["version"] if target_before else None,
                 utc_now_text(),
                 PENDING,
-                json.dumps(before) if before else None,
+                json.dumps(snapshots),
             ),
         )
     return key
@@ -108,9 +127,11 @@ def count_pending(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM outbox WHERE state = ?", (PENDING,)).fetchone()[0]
 
 
-def _restore(conn: sqlite3.Connection, table: str, row: dict[str, Any] | None) -> None:
-    """Upsert only the columns given, so derived columns the cache computed stay."""
+def _restore(conn: sqlite3.Connection, table: str, row_id: str, row: dict | None) -> None:
+    """Put a row back as it was: absent if it was absent. Upserts only the columns given,
+    so derived columns the cache computed stay."""
     if row is None:
+        conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
         return
     columns = ", ".join(row)
     placeholders = ", ".join("?" for _ in row)
@@ -122,8 +143,9 @@ def _restore(conn: sqlite3.Connection, table: str, row: dict[str, Any] | None) -
     )
 
 
-def _loads(snapshot: str | None) -> dict[str, Any] | None:
-    return json.loads(snapshot) if snapshot else None
+def _restore_all(conn: sqlite3.Connection, before: str | None) -> None:
+    for snapshot in json.loads(before) if before else []:
+        _restore(conn, snapshot["table"], snapshot["id"], snapshot["row"])
 
 
 def settle_done(conn: sqlite3.Connection, key: str) -> None:
@@ -138,15 +160,17 @@ def settle_refused(
     """Keep the server's state: its current row if it sent one, else the row as it was."""
     with write_transaction(conn):
         found = conn.execute(
-            "SELECT target_table, before FROM outbox WHERE key = ?", (key,)
+            "SELECT target_table, target_id, before FROM outbox WHERE key = ?", (key,)
         ).fetchone()
         if found is None:
             return
-        table, before = found
+        table, target_id, before = found
         conn.execute(
             "UPDATE outbox SET state = ?, outcome_reason = ? WHERE key = ?", (state, reason, key)
         )
-        _restore(conn, table, server_row if server_row is not None else _loads(before))
+        _restore_all(conn, before)
+        if server_row is not None:
+            _restore(conn, table, target_id, server_row)
 
 
 def undo_last(conn: sqlite3.Connection) -> OutboxEntry | None:
@@ -160,7 +184,7 @@ def undo_last(conn: sqlite3.Connection) -> OutboxEntry | None:
         if row is None:
             return None
         entry = _entry(row[:-1])
-        _restore(conn, entry.target_table, _loads(row[-1]))
+        _restore_all(conn, row[-1])
         conn.execute("DELETE FROM outbox WHERE key = ?", (entry.key,))
     return entry
 
@@ -171,6 +195,43 @@ def dismiss_refused(conn: sqlite3.Connection, key: str) -> None:
 
 
 # The actions of the client and renewal screens.
+
+
+def new_note_id() -> str:
+    return f"n-{uuid.uuid4().hex}"
+
+
+def _insert_note(
+    note_id: str, target_type: str, target_id: str, text: str, author: str
+) -> tuple[str, tuple[Any, ...]]:
+    return (
+        "INSERT INTO note (id, version, target_type, target_id, author, text, created_at) "
+        "VALUES (?, 0, ?, ?, ?, ?, ?)",
+        (note_id, target_type, target_id, author, text, utc_now_text()),
+    )
+
+
+def add_note(
+    conn: sqlite3.Connection, target_type: str, target_id: str, text: str, author: str
+) -> str:
+    """A note on a client or an alert, shown at once and sent under the id made here."""
+    if target_type not in ("client", "alert"):
+        raise ValueError(f"a note belongs to a client or an alert, not a {target_type}")
+    if not text.strip():
+        raise ValueError("a note needs some text")
+    if conn.execute(f"SELECT 1 FROM {target_type} WHERE id = ?", (target_id,)).fetchone() is None:
+        raise LookupError(f"no {target_type} {target_id!r} in the cache")
+    note_id = new_note_id()
+    payload = {"target_type": target_type, "target_id": target_id, "text": text, "author": author}
+    return queue_action(
+        conn,
+        "add_note",
+        "note",
+        note_id,
+        payload,
+        [_insert_note(note_id, target_type, target_id, text, author)],
+        creates=True,
+    )
 
 
 def end_services(conn: sqlite3.Connection, client_id: str) -> str:
@@ -205,4 +266,68 @@ def assign_owner(conn: sqlite3.Connection, client_id: str, owner_email: str | No
         client_id,
         {"owner_email": owner_email},
         [("UPDATE client SET owner_email = ? WHERE id = ?", (owner_email, client_id))],
+    )
+
+
+# The triage actions of the inbox.
+
+
+def acknowledge_alert(conn: sqlite3.Connection, alert_id: str) -> str:
+    return queue_action(
+        conn,
+        "ack_alert",
+        "alert",
+        alert_id,
+        {},
+        [
+            (
+                "UPDATE alert SET status = 'acknowledged', snoozed_until = NULL WHERE id = ?",
+                (alert_id,),
+            )
+        ],
+    )
+
+
+def snooze_alert(
+    conn: sqlite3.Connection, alert_id: str, until: date, reason: str | None, author: str
+) -> str:
+    """Quiet until `until`; a reason is kept as a note on the alert, here and on the server."""
+    payload: dict[str, Any] = {"until": until.isoformat(), "author": author}
+    effect = [
+        (
+            "UPDATE alert SET status = 'snoozed', snoozed_until = ? WHERE id = ?",
+            (until.isoformat(), alert_id),
+        )
+    ]
+    touches: tuple[Touch, ...] = ()
+    if reason and reason.strip():
+        note_id = new_note_id()
+        payload |= {"reason": reason, "note_id": note_id}
+        text = f"Snoozed until {until.isoformat()}: {reason}"
+        effect.append(_insert_note(note_id, "alert", alert_id, text, author))
+        touches = (("note", note_id),)
+    return queue_action(
+        conn, "snooze_alert", "alert", alert_id, payload, effect, also_touches=touches
+    )
+
+
+def assign_alert(conn: sqlite3.Connection, alert_id: str, assignee: str | None) -> str:
+    return queue_action(
+        conn,
+        "assign_alert",
+        "alert",
+        alert_id,
+        {"assignee": assignee},
+        [("UPDATE alert SET assignee = ? WHERE id = ?", (assignee, alert_id))],
+    )
+
+
+def resolve_alert(conn: sqlite3.Connection, alert_id: str) -> str:
+    return queue_action(
+        conn,
+        "resolve_alert",
+        "alert",
+        alert_id,
+        {},
+        [("UPDATE alert SET status = 'resolved', snoozed_until = NULL WHERE id = ?", (alert_id,))],
     )

@@ -190,8 +190,9 @@ class OutboxRow(SQLModel, table=True):
     created_at: datetime
     state: str = Field(default="pending", index=True)  # pending | rejected | conflict
     outcome_reason: str | None = None
-    # The affected row as it was before the local effect (JSON), to restore it when the
-    # server refuses the action or the user undoes it.
+    # Every row the local effect touched, as it was before (JSON list of {table, id, row};
+    # row null when it did not exist), to put back when the server refuses the action or
+    # the user undoes it.
     target_table: str
     before: str | None = None
 

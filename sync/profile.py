@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 from local_store.paths import InvalidProfileName, cache_path
 
@@ -24,6 +27,29 @@ TOKEN_ENV = "PARTNEROPS_TOKEN"
 DEFAULT_PROFILE = "default"
 DEFAULT_SYNC_INTERVAL_S = 300.0
 ARCHETYPES = ("implementer", "value_driver", "deal_closer")
+SOURCES = ("backend", "hubspot")
+SCREENS = ("inbox", "clients", "renewals", "tier", "team")
+CLIENT_COLUMNS = (
+    "name",
+    "domain",
+    "products",
+    "relationship",
+    "usage",
+    "mrr",
+    "engagement",
+    "health",
+    "renewal",
+    "owner",
+)
+"""Every column the Clients table can show, in its default order."""
+
+ARCHETYPE_START_SCREEN = {"implementer": "inbox", "value_driver": "inbox", "deal_closer": "clients"}
+ARCHETYPE_CLIENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    # What each job looks at first; `client_columns` in the profile overrides it.
+    "implementer": ("name", "domain", "products", "usage", "engagement", "health", "owner"),
+    "value_driver": CLIENT_COLUMNS,
+    "deal_closer": ("name", "relationship", "mrr", "health", "renewal", "owner"),
+}
 
 
 class ProfileError(Exception):
@@ -44,6 +70,13 @@ class Profile:
     archetype: str = "value_driver"
     sync_interval_s: float = DEFAULT_SYNC_INTERVAL_S
     """How often the TUI syncs in the background; 0 turns periodic sync off."""
+    source: str = "backend"
+    """Where the data comes from: our backend API, or HubSpot's CRM API."""
+    start_screen: str = "clients"
+    client_columns: tuple[str, ...] = CLIENT_COLUMNS
+    settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    """The profile's whole config table, read-only, for the sections other modules own
+    (alert rule thresholds, health weights, inbox sections, HubSpot mapping)."""
 
     @property
     def archetype_label(self) -> str:
@@ -103,6 +136,26 @@ def load_profile(name: str | None = None) -> Profile:
         raise ProfileError(
             f"config file {path}: sync_interval_seconds must be a number of seconds (0 = off)"
         )
+    source = section.get("source", "backend")
+    if source not in SOURCES:
+        raise ProfileError(
+            f"config file {path}: source {source!r} must be one of {', '.join(SOURCES)}"
+        )
+    start_screen = section.get("start_screen", ARCHETYPE_START_SCREEN[archetype])
+    if start_screen not in SCREENS:
+        raise ProfileError(
+            f"config file {path}: start_screen {start_screen!r} must be one of {', '.join(SCREENS)}"
+        )
+    columns = section.get("client_columns", ARCHETYPE_CLIENT_COLUMNS[archetype])
+    if (
+        not isinstance(columns, list | tuple)
+        or not columns
+        or any(column not in CLIENT_COLUMNS for column in columns)
+    ):
+        raise ProfileError(
+            f"config file {path}: client_columns must be a list drawn from "
+            f"{', '.join(CLIENT_COLUMNS)}"
+        )
     try:
         where = cache_path(chosen)
     except InvalidProfileName as exc:
@@ -115,4 +168,8 @@ def load_profile(name: str | None = None) -> Profile:
         user_email=section.get("user_email"),
         archetype=archetype,
         sync_interval_s=float(interval),
+        source=source,
+        start_screen=start_screen,
+        client_columns=tuple(columns),
+        settings=MappingProxyType(section),
     )

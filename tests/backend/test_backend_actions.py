@@ -118,32 +118,57 @@ def test_add_note_on_a_client_and_on_an_alert(api: TestClient, store: Store) -> 
         {
             "key": "n1",
             "kind": "add_note",
-            "target_id": "c-000001",
-            "payload": {"target_type": "client", "text": "Called them", "author": employee(store)},
+            "target_id": "note-n1",
+            "payload": {
+                "target_id": "c-000001",
+                "target_type": "client",
+                "text": "Called them",
+                "author": employee(store),
+            },
         },
         {
             "key": "n2",
             "kind": "add_note",
-            "target_id": alert["id"],
-            "payload": {"target_type": "alert", "text": "Owner informed", "author": "ops"},
+            "target_id": "note-n2",
+            "payload": {
+                "target_id": alert["id"],
+                "target_type": "alert",
+                "text": "Owner informed",
+                "author": "ops",
+            },
         },
         {
             "key": "n3",
             "kind": "add_note",
-            "target_id": "c-000001",
-            "payload": {"target_type": "client", "text": "  ", "author": "ops"},
+            "target_id": "note-n3",
+            "payload": {
+                "target_id": "c-000001",
+                "target_type": "client",
+                "text": "  ",
+                "author": "ops",
+            },
         },
         {
             "key": "n4",
             "kind": "add_note",
-            "target_id": "c-000001",
-            "payload": {"target_type": "deal", "text": "x", "author": "ops"},
+            "target_id": "note-n4",
+            "payload": {
+                "target_id": "c-000001",
+                "target_type": "deal",
+                "text": "x",
+                "author": "ops",
+            },
         },
         {
             "key": "n5",
             "kind": "add_note",
-            "target_id": alert["id"],
-            "payload": {"target_type": "client", "text": "x", "author": "ops"},
+            "target_id": "note-n5",
+            "payload": {
+                "target_id": alert["id"],
+                "target_type": "client",
+                "text": "x",
+                "author": "ops",
+            },
         },
     )
     assert [r["outcome"] for r in results] == [
@@ -157,12 +182,30 @@ def test_add_note_on_a_client_and_on_an_alert(api: TestClient, store: Store) -> 
     assert results[3]["reason"] == "target_type must be 'client' or 'alert'"
     assert results[4]["reason"] == "no such client"
     notes, _, _ = pull_all(api, TOKEN_A, "notes", since=token)
-    assert [(n["target_type"], n["text"]) for n in notes] == [
-        ("client", "Called them"),
-        ("alert", "Owner informed"),
+    assert [(n["id"], n["target_type"], n["text"]) for n in notes] == [
+        ("note-n1", "client", "Called them"),
+        ("note-n2", "alert", "Owner informed"),
     ]
     for note in notes:
         Note.model_validate(note)
+
+
+@pytest.mark.parametrize(
+    ("note_id", "reason"),
+    [
+        ("note-n1", "a note with this id already exists"),
+        ("bad id!", "a note id is 1 to 64 letters, digits, '-' or '_'"),
+    ],
+)
+def test_add_note_needs_a_new_well_formed_id(
+    api: TestClient, store: Store, note_id: str, reason: str
+) -> None:
+    payload = {"target_id": "c-000001", "target_type": "client", "text": "x", "author": "ops"}
+    act(api, TOKEN_A, {"key": "n1", "kind": "add_note", "target_id": "note-n1", "payload": payload})
+    [result] = act(
+        api, TOKEN_A, {"key": "n2", "kind": "add_note", "target_id": note_id, "payload": payload}
+    )
+    assert (result["outcome"], result["reason"]) == ("rejected", reason)
 
 
 def test_alert_triage_actions(api: TestClient, store: Store) -> None:

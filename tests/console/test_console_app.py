@@ -36,8 +36,6 @@ def make_app(profile: Profile, **kwargs: object) -> PartnerOpsApp:
     return PartnerOpsApp(profile, clock=lambda: FIXED_NOW, **kwargs)
 
 
-
-
 def table_of(app: PartnerOpsApp) -> ClientTable:
     return app.screen.query_one(ClientTable)
 

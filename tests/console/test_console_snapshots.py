@@ -16,8 +16,6 @@ from sync.profile import Profile
 SIZE = (160, 48)
 
 
-
-
 def test_clients_screen_dark(snap_compare, profile: Profile) -> None:
     app = PartnerOpsApp(profile, clock=lambda: FIXED_NOW)
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)

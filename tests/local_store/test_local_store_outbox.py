@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,79 @@ def test_payload_is_json(conn: sqlite3.Connection) -> None:
     outbox.assign_owner(conn, "c-1", "dana@example.com")
     raw = conn.execute("SELECT payload FROM outbox").fetchone()[0]
     assert json.loads(raw) == {"owner_email": "dana@example.com"}
+
+
+ALERT_ROW = (
+    "INSERT INTO alert (id, version, client_id, kind, severity, title, detail, raised_at, "
+    "due_date, status, assignee, snoozed_until) VALUES ('a-1', 3, 'c-1', 'renewal', 'high', "
+    "'Renewal decision due', 'x', '2026-11-20 08:00:00', NULL, 'open', NULL, NULL)"
+)
+
+
+def notes(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    return conn.execute("SELECT target_type, target_id, text FROM note ORDER BY text").fetchall()
+
+
+def test_note_is_shown_at_once_and_sent_under_its_own_id(conn: sqlite3.Connection) -> None:
+    outbox.add_note(conn, "client", "c-1", "Called the CFO", "dana@example.com")
+    [entry] = outbox.pending_actions(conn)
+    note_id = conn.execute("SELECT id FROM note").fetchone()[0]
+    assert (entry.kind, entry.target_table, entry.target_id) == ("add_note", "note", note_id)
+    assert entry.payload["target_id"] == "c-1" and entry.base_version is None
+    assert notes(conn) == [("client", "c-1", "Called the CFO")]
+
+
+def test_refused_or_undone_note_disappears(conn: sqlite3.Connection) -> None:
+    key = outbox.add_note(conn, "client", "c-1", "first", "dana@example.com")
+    outbox.settle_refused(conn, key, outbox.REJECTED, "no such client", None)
+    outbox.add_note(conn, "client", "c-1", "second", "dana@example.com")
+    outbox.undo_last(conn)
+    assert notes(conn) == []
+
+
+@pytest.mark.parametrize(
+    ("target_type", "target_id", "text", "error"),
+    [
+        ("deal", "c-1", "x", ValueError),
+        ("client", "c-1", "   ", ValueError),
+        ("client", "c-404", "x", LookupError),
+    ],
+)
+def test_bad_note_writes_nothing(
+    conn: sqlite3.Connection, target_type: str, target_id: str, text: str, error: type
+) -> None:
+    with pytest.raises(error):
+        outbox.add_note(conn, target_type, target_id, text, "dana@example.com")
+    assert notes(conn) == [] and outbox.count_pending(conn) == 0
+
+
+def test_snooze_with_reason_undoes_status_and_reason_note_together(
+    conn: sqlite3.Connection,
+) -> None:
+    conn.execute(ALERT_ROW)
+    outbox.snooze_alert(conn, "a-1", date(2026, 12, 1), "client on holiday", "dana@example.com")
+    assert conn.execute("SELECT status, snoozed_until FROM alert").fetchone() == (
+        "snoozed",
+        "2026-12-01",
+    )
+    assert notes(conn) == [("alert", "a-1", "Snoozed until 2026-12-01: client on holiday")]
+    [entry] = outbox.pending_actions(conn)
+    assert entry.payload["note_id"] == conn.execute("SELECT id FROM note").fetchone()[0]
+    outbox.undo_last(conn)
+    assert conn.execute("SELECT status, snoozed_until FROM alert").fetchone() == ("open", None)
+    assert notes(conn) == []
+
+
+def test_triage_actions_change_the_alert_locally(conn: sqlite3.Connection) -> None:
+    conn.execute(ALERT_ROW)
+    outbox.assign_alert(conn, "a-1", "dana@example.com")
+    outbox.acknowledge_alert(conn, "a-1")
+    assert conn.execute("SELECT status, assignee FROM alert").fetchone() == (
+        "acknowledged",
+        "dana@example.com",
+    )
+    outbox.resolve_alert(conn, "a-1")
+    assert conn.execute("SELECT status FROM alert").fetchone()[0] == "resolved"
+    kinds = [e.kind for e in outbox.pending_actions(conn)]
+    assert kinds == ["assign_alert", "ack_alert", "resolve_alert"]
+    assert set(kinds) <= {k.value for k in ActionKind}

@@ -184,3 +184,28 @@ def test_cli_sync_then_status(backend: RunningServer, monkeypatch) -> None:
     document = json.loads(status.stdout)
     assert document["counts"]["client"] == clients
     assert backend.store.partners[0].token not in status.output
+
+
+def test_offline_note_and_snooze_reach_the_server_as_the_same_records(
+    backend: RunningServer,
+) -> None:
+    profile = profile_for(backend, 0, name="p0")
+    run_sync(profile)
+    conn = open_cache(profile.cache_path)
+    client_id = conn.execute("SELECT id FROM client ORDER BY id LIMIT 1").fetchone()[0]
+    alert_id = conn.execute("SELECT id FROM alert WHERE status = 'open' LIMIT 1").fetchone()[0]
+    author = conn.execute("SELECT email FROM employee LIMIT 1").fetchone()[0]
+    outbox.add_note(conn, "client", client_id, "Asked about Ops Hub", author)
+    until = TODAY.replace(day=30)
+    outbox.snooze_alert(conn, alert_id, until, "waiting for budget", author)
+    local_notes = dict(conn.execute("SELECT id, text FROM note WHERE version = 0"))
+    assert sorted(local_notes.values()) == [
+        "Asked about Ops Hub",
+        "Snoozed until 2026-11-30: waiting for budget",
+    ]
+    report = run_sync(profile)
+    assert report.pushed.applied == 2 and not report.pushed.refused
+    keeper = backend.store.partners[0]
+    assert {n: keeper.get("notes", n)["text"] for n in local_notes} == local_notes
+    assert keeper.get("alerts", alert_id)["status"] == "snoozed"
+    assert cache_state(conn) == server_state(backend.store)
