@@ -29,6 +29,7 @@ app = typer.Typer(
 )
 backend_app = typer.Typer(help="Run the reference backend.", no_args_is_help=True)
 app.add_typer(backend_app, name="backend")
+# Command groups kept in their own modules register here, one line each.
 
 ProfileOption = Annotated[
     str | None,

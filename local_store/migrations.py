@@ -1,7 +1,8 @@
 """Schema migrations, one function per version step, applied in order inside a transaction.
 
-To change the schema: bump `SCHEMA_VERSION` in `database.py` and append a step here that moves
-a cache of the previous version forward (ALTER TABLE, backfills). Never edit a shipped step.
+To change the schema: change the tables, bump `SCHEMA_VERSION` in `database.py` and add a step
+here that moves a cache of the previous version forward (ALTER TABLE, backfills). Never edit a
+shipped step.
 """
 
 from __future__ import annotations
@@ -25,14 +26,23 @@ def _create_all(conn: sqlite3.Connection) -> None:
             conn.execute(str(CreateIndex(index).compile(dialect=dialect)))
 
 
-STEPS: list[Callable[[sqlite3.Connection], None]] = [_create_all]
-"""STEPS[n] migrates schema version n to n + 1."""
+def _add_health_reasons(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE client ADD COLUMN health_reasons VARCHAR DEFAULT '[]' NOT NULL")
 
-assert len(STEPS) == SCHEMA_VERSION
+
+STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_health_reasons}
+"""STEPS[n] migrates schema version n to n + 1. An empty file gets the current schema at once
+(built from the tables), so steps only ever run on caches written by an older partnerops."""
+
+assert sorted(STEPS) == list(range(1, SCHEMA_VERSION))
 
 
 def migrate(conn: sqlite3.Connection) -> None:
     with write_transaction(conn):
-        for version in range(schema_version(conn), SCHEMA_VERSION):
-            STEPS[version](conn)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
+        version = schema_version(conn)
+        if version == 0:
+            _create_all(conn)
+        else:
+            for step in range(version, SCHEMA_VERSION):
+                STEPS[step](conn)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

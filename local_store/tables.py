@@ -86,6 +86,9 @@ class ClientRow(SQLModel, table=True):
     products: str = Field(default="", sa_column_kwargs={"server_default": ""})
     next_renewal_date: date | None = Field(default=None, index=True)
     health_score: int | None = Field(default=None, index=True)
+    health_reasons: str = Field(default="[]", sa_column_kwargs={"server_default": "[]"})
+    """JSON list of the score's components, each {"label": str, "points": int}, e.g.
+    {"label": "engagement fell from 7 to 3 in 30 days", "points": -20}."""
 
 
 class SubscriptionRow(SQLModel, table=True):
@@ -235,7 +238,7 @@ class QuarantineRow(SQLModel, table=True):
 
 
 DERIVED_COLUMNS: dict[str, frozenset[str]] = {
-    "client": frozenset({"products", "next_renewal_date", "health_score"}),
+    "client": frozenset({"products", "next_renewal_date", "health_score", "health_reasons"}),
 }
 """Columns the cache computes itself; a pull never writes them."""
 

@@ -51,6 +51,20 @@ def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
     assert conn.execute("SELECT count(*) FROM sync_state").fetchone()[0] == 1
 
 
+def test_cache_of_version_1_is_moved_forward_keeping_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "p.sqlite3"
+    conn = open_cache(path, create=True)
+    conn.execute("ALTER TABLE client DROP COLUMN health_reasons")  # as version 1 wrote it
+    conn.execute("INSERT INTO sync_state (resource, resyncing) VALUES ('clients', 0)")
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    conn = open_cache(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(client)")]
+    assert "health_reasons" in columns
+    assert conn.execute("SELECT count(*) FROM sync_state").fetchone()[0] == 1
+
+
 def test_missing_cache_says_how_to_make_one(tmp_path: Path) -> None:
     with pytest.raises(CacheMissing, match="partnerops sync"):
         open_cache(tmp_path / "none.sqlite3")
