@@ -31,6 +31,7 @@ from console.screens.renewals import RenewalsScreen
 from console.screens.team import TeamScreen
 from console.screens.tier import TierScreen
 from console.status import StatusSnapshot, SyncFinished, SyncProgress
+from console.text import safe_text
 from local_store.queries import PartnerHeader, SyncOverview, partner_header, sync_overview
 
 if TYPE_CHECKING:
@@ -58,6 +59,15 @@ class StatusRead(Message):
         super().__init__()
         self.partner = partner
         self.overview = overview
+
+
+class LinkNotOpened(Message):
+    """No browser or mail client took the link: the user gets it shown and copied."""
+
+    def __init__(self, url: str, what: str) -> None:
+        super().__init__()
+        self.url = url
+        self.what = what
 
 
 class PartnerOpsApp(App[None]):
@@ -310,6 +320,36 @@ class PartnerOpsApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def open_link(self, url: str, what: str) -> None:
+        """Open `url` (https or mailto) with the system's handler; `what` names it for the user.
+
+        Over SSH or on a machine with no browser nothing can open it, so the link is then shown
+        and copied to the clipboard instead of failing silently.
+        """
+        self._open_link_in_background(url, what)
+
+    @work(thread=True, group="open-link", exit_on_error=False)
+    def _open_link_in_background(self, url: str, what: str) -> None:
+        # `webbrowser.open` can block while it starts a browser, so it runs off the UI thread.
+        import webbrowser
+
+        try:
+            opened = webbrowser.open(url, new=2)
+        except webbrowser.Error:
+            opened = False
+        if not opened:
+            self.post_message(LinkNotOpened(url, what))
+
+    @on(LinkNotOpened)
+    def _link_not_opened(self, message: LinkNotOpened) -> None:
+        self.copy_to_clipboard(message.url)
+        self.notify(
+            f"Nothing could open the {message.what} here, so its link is copied to the "
+            f"clipboard:\n{safe_text(message.url)}",
+            title="Link copied",
+            markup=False,
+        )
 
     async def jump_to_client(self, client_id: str) -> None:
         await self.switch_mode("clients")

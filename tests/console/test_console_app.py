@@ -397,3 +397,25 @@ async def test_a_failing_page_read_while_drawing_does_not_end_the_app(profile: P
         await pilot.pause()
         assert table_of(app).cursor_row == ACTIVE_CLIENTS - 1
         assert any("employee" in n.message for n in app._notifications)
+
+
+@pytest.mark.parametrize("opens", [True, False])
+async def test_a_link_nothing_can_open_is_shown_and_copied(
+    profile: Profile, monkeypatch: pytest.MonkeyPatch, opens: bool
+) -> None:
+    opened: list[str] = []
+
+    def fake_open(url: str, new: int = 0) -> bool:
+        opened.append(url)
+        return opens
+
+    monkeypatch.setattr("webbrowser.open", fake_open)
+    app = make_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_link("mailto:pdm@hubspot.example?subject=Acme", "mail client")
+        await settle(pilot)
+        assert opened == ["mailto:pdm@hubspot.example?subject=Acme"]
+        copied = app.clipboard == "mailto:pdm@hubspot.example?subject=Acme"
+        assert copied is not opens
+        assert bool(app._notifications) is not opens
