@@ -26,11 +26,21 @@ def _create_all(conn: sqlite3.Connection) -> None:
             conn.execute(str(CreateIndex(index).compile(dialect=dialect)))
 
 
-def _add_health_reasons(conn: sqlite3.Connection) -> None:
+def _create_missing_tables(conn: sqlite3.Connection) -> None:
+    """Tables (and their indexes) added since the cache was written; existing ones stay."""
+    dialect = sqlite_dialect.dialect()
+    for table in SQLModel.metadata.sorted_tables:
+        conn.execute(str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)))
+        for index in table.indexes:
+            conn.execute(str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect)))
+
+
+def _to_version_2(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE client ADD COLUMN health_reasons VARCHAR DEFAULT '[]' NOT NULL")
+    _create_missing_tables(conn)
 
 
-STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_health_reasons}
+STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_version_2}
 """STEPS[n] migrates schema version n to n + 1. An empty file gets the current schema at once
 (built from the tables), so steps only ever run on caches written by an older partnerops."""
 
