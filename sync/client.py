@@ -78,7 +78,10 @@ def check_backend_url(url: str, *, allow_insecure: bool = False) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SyncError(f"backend URL {url!r} must look like https://host[:port]")
     if parts.scheme == "http" and not _is_loopback(parts.hostname) and not allow_insecure:
-        raise SyncError(f"refusing plain http to {parts.hostname}: use https")
+        raise SyncError(
+            f"refusing plain http to {parts.hostname}: use https "
+            "(or set allow_insecure_http = true in the profile)"
+        )
     return url.rstrip("/")
 
 
@@ -92,8 +95,9 @@ class BackendClient:
         *,
         retry_total_s: float = RETRY_TOTAL_S,
         transport: httpx.BaseTransport | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
-        self.base_url = check_backend_url(base_url)
+        self.base_url = check_backend_url(base_url, allow_insecure=allow_insecure_http)
         self._retry_total_s = retry_total_s
         self._http = httpx.Client(
             base_url=self.base_url + API_PREFIX,
@@ -120,9 +124,15 @@ class BackendClient:
             params["since"] = since
         body = self._request("GET", f"/changes/{resource}", params=params)
         try:
-            return ChangePage.model_validate(body)
+            page = ChangePage.model_validate(body)
         except ValueError:
             raise BadResponse(f"the backend sent a malformed page of {resource}") from None
+        if len(page.items) > limit:
+            # A page bigger than asked for is a broken or hostile server, not more data.
+            raise BadResponse(
+                f"the backend sent {len(page.items):,} {resource} on a page of at most {limit:,}"
+            )
+        return page
 
     def push(self, actions: list[Action]) -> ActionResults:
         payload = ActionBatch(actions=actions).model_dump(mode="json")

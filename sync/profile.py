@@ -3,14 +3,17 @@
 A profile comes from the config file (`PARTNEROPS_CONFIG`, else `config.toml` in the
 platform's user config dir), overridden by `PARTNEROPS_BACKEND_URL` and `PARTNEROPS_TOKEN`.
 Those two variables form a profile on their own when no config file exists. Tokens are never
-read from the config file: they come from the environment (or, later, the OS keyring).
+read from the config file: they come from `PARTNEROPS_TOKEN`, else from the OS keyring where
+`partnerops login` put them (service "partnerops", user = the profile's name).
 
-Kept free of heavy imports: the TUI resolves its profile before its first paint.
+Kept free of heavy imports: the TUI resolves its profile before its first paint, so `keyring`
+is imported only when the environment holds no token and the profile has something to sync with.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +28,10 @@ PROFILE_ENV = "PARTNEROPS_PROFILE"
 BACKEND_URL_ENV = "PARTNEROPS_BACKEND_URL"
 TOKEN_ENV = "PARTNEROPS_TOKEN"
 DEFAULT_PROFILE = "default"
+KEYRING_SERVICE = "partnerops"
+_TOKEN = re.compile(r"[\x21-\x7e]{1,4096}")
+"""Printable ASCII without spaces: anything else would break (or be smuggled into) the
+Authorization header."""
 DEFAULT_SYNC_INTERVAL_S = 300.0
 ARCHETYPES = ("implementer", "value_driver", "deal_closer")
 SOURCES = ("backend", "hubspot")
@@ -60,6 +67,10 @@ class NoProfileConfigured(ProfileError):
     pass
 
 
+class KeyringUnavailable(ProfileError):
+    """No usable OS keyring here (CI, headless Linux): the token must come from the environment."""
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -70,6 +81,8 @@ class Profile:
     archetype: str = "value_driver"
     sync_interval_s: float = DEFAULT_SYNC_INTERVAL_S
     """How often the TUI syncs in the background; 0 turns periodic sync off."""
+    allow_insecure_http: bool = False
+    """Plain http to a host other than loopback is refused unless the profile says so."""
     source: str = "backend"
     """Where the data comes from: our backend API, or HubSpot's CRM API."""
     start_screen: str = "clients"
@@ -92,6 +105,74 @@ def config_path() -> Path:
     return user_config_path("partnerops", appauthor=False) / "config.toml"
 
 
+_USE_ENV = f"set {TOKEN_ENV} in the environment instead"
+_NO_KEYRING = f"no usable OS keyring here (usual in CI and on headless Linux); {_USE_ENV}"
+
+
+def check_token(token: str, where: str = "the token") -> str:
+    """The token without surrounding whitespace. The error never repeats the token."""
+    stripped = token.strip()
+    if not _TOKEN.fullmatch(stripped):
+        raise ProfileError(f"{where} must be printable ASCII without spaces (at most 4096)")
+    return stripped
+
+
+def _usable_keyring() -> Any:
+    import keyring
+    from keyring.backends import fail, null
+
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring | null.Keyring):
+        raise KeyringUnavailable(_NO_KEYRING)
+    return backend
+
+
+def keyring_token(profile_name: str) -> str | None:
+    """The token `partnerops login` stored for this profile; None if none or no usable keyring."""
+    try:
+        token = _usable_keyring().get_password(KEYRING_SERVICE, profile_name)
+    except Exception:
+        # Backends raise their own errors (locked, no D-Bus): a missing token is reported by
+        # whoever needs one, together with the ways to supply it.
+        return None
+    if not token:
+        return None
+    return check_token(
+        token, f"the token in the OS keyring for profile {profile_name!r} (run `partnerops login`)"
+    )
+
+
+def ensure_keyring() -> None:
+    """Raise `KeyringUnavailable` now, before the user is asked to type a token."""
+    _usable_keyring()
+
+
+def store_token(profile_name: str, token: str) -> None:
+    from keyring.errors import KeyringError
+
+    token = check_token(token)
+    try:
+        _usable_keyring().set_password(KEYRING_SERVICE, profile_name, token)
+    except KeyringError as exc:
+        raise ProfileError(
+            f"the OS keyring did not store the token ({type(exc).__name__}); {_USE_ENV}"
+        ) from None
+
+
+def delete_token(profile_name: str) -> bool:
+    """Remove the profile's token from the keyring; False if there was none."""
+    from keyring.errors import PasswordDeleteError
+
+    backend = _usable_keyring()
+    if backend.get_password(KEYRING_SERVICE, profile_name) is None:
+        return False
+    try:
+        backend.delete_password(KEYRING_SERVICE, profile_name)
+    except PasswordDeleteError:
+        return False
+    return True
+
+
 def _read_config(path: Path) -> dict:
     if not path.exists():
         return {}
@@ -103,6 +184,14 @@ def _read_config(path: Path) -> dict:
         raise ProfileError(f"cannot read config file {path}: {exc.strerror}") from None
 
 
+def _token(profile_name: str, *, needed: bool) -> str | None:
+    """The environment's token, else the keyring's, looked up only when there is a backend."""
+    from_env = os.environ.get(TOKEN_ENV)
+    if from_env:
+        return check_token(from_env, TOKEN_ENV)
+    return keyring_token(profile_name) if needed else None
+
+
 def load_profile(name: str | None = None) -> Profile:
     """Resolve the profile named, else `PARTNEROPS_PROFILE`, else the config's default."""
     path = config_path()
@@ -111,6 +200,8 @@ def load_profile(name: str | None = None) -> Profile:
     if not isinstance(profiles, dict):
         raise ProfileError(f"config file {path}: [profiles] must be a table")
     chosen = name or os.environ.get(PROFILE_ENV) or config.get("default_profile") or DEFAULT_PROFILE
+    if not isinstance(chosen, str):
+        raise ProfileError(f"config file {path}: default_profile must be a profile's name")
     section = profiles.get(chosen, {})
     if not isinstance(section, dict):
         raise ProfileError(f"config file {path}: [profiles.{chosen}] must be a table")
@@ -119,6 +210,13 @@ def load_profile(name: str | None = None) -> Profile:
             f"config file {path}: remove `token` from [profiles.{chosen}]; "
             f"tokens come from {TOKEN_ENV} or the OS keyring"
         )
+    where = f"config file {path}: [profiles.{chosen}]"
+    for key in ("backend_url", "user_email"):
+        if not isinstance(section.get(key, ""), str):
+            raise ProfileError(f"{where} {key} must be a string")
+    allow_insecure_http = section.get("allow_insecure_http", False)
+    if not isinstance(allow_insecure_http, bool):
+        raise ProfileError(f"{where} allow_insecure_http must be true or false")
     backend_url = os.environ.get(BACKEND_URL_ENV) or section.get("backend_url")
     explicitly_named = name is not None or PROFILE_ENV in os.environ
     if chosen not in profiles and not backend_url and not explicitly_named:
@@ -157,14 +255,15 @@ def load_profile(name: str | None = None) -> Profile:
             f"{', '.join(CLIENT_COLUMNS)}"
         )
     try:
-        where = cache_path(chosen)
+        cache_file = cache_path(chosen)
     except InvalidProfileName as exc:
         raise ProfileError(str(exc)) from None
     return Profile(
         name=chosen,
-        cache_path=where,
+        cache_path=cache_file,
         backend_url=backend_url,
-        token=os.environ.get(TOKEN_ENV) or None,
+        token=_token(chosen, needed=bool(backend_url) or source != "backend"),
+        allow_insecure_http=allow_insecure_http,
         user_email=section.get("user_email"),
         archetype=archetype,
         sync_interval_s=float(interval),
