@@ -1,18 +1,23 @@
 """The `partnerops` command line.
 
-The scripted commands (sync, backend, later export/status/alerts) import only `sync`,
-`local_store` and `backend`; Textual loads only for the commands that open the TUI.
+The scripted commands (sync, export, status, backend, alerts) import only `sync`,
+`local_store` and `backend` (and Rich for a table on a terminal); Textual loads only for the
+commands that open the TUI. Heavy imports stay inside the commands, so `--help` is quick.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
+from console import cache_cli, login_cli
 from local_store.database import CacheError
 from sync.profile import Profile, ProfileError, load_profile
 
@@ -30,6 +35,9 @@ app = typer.Typer(
 backend_app = typer.Typer(help="Run the reference backend.", no_args_is_help=True)
 app.add_typer(backend_app, name="backend")
 # Command groups kept in their own modules register here, one line each.
+app.command("login")(login_cli.login)
+app.command("logout")(login_cli.logout)
+app.add_typer(cache_cli.app, name="cache")
 
 ProfileOption = Annotated[
     str | None,
@@ -50,6 +58,44 @@ def resolve_profile(name: str | None) -> Profile:
         fail(str(exc), EXIT_USAGE)
 
 
+def stale_after_hours(profile: Profile) -> float:
+    """`stale_after_hours` from the profile's config table; 0 turns the warning off."""
+    from local_store.status import DEFAULT_STALE_AFTER_HOURS
+
+    value = profile.settings.get("stale_after_hours", DEFAULT_STALE_AFTER_HOURS)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        fail(
+            f"profile {profile.name!r}: stale_after_hours must be a number of hours (0 = off)",
+            EXIT_USAGE,
+        )
+    return float(value)
+
+
+def warn_if_stale(profile: Profile, conn) -> None:
+    """Scripts read the cache offline; stderr says when it is older than the profile allows."""
+    from local_store.status import last_sync, stale_warning
+
+    warning = stale_warning(last_sync(conn), datetime.now(UTC), stale_after_hours(profile))
+    if warning:
+        typer.echo(f"partnerops: {warning}", err=True)
+
+
+@contextmanager
+def quiet_on_closed_pipe() -> Iterator[None]:
+    """A reader that stops early (`| head -1`) is not an error: exit 0, without a traceback.
+
+    As the Python docs advise, stdout is pointed at devnull so that the flush at exit does
+    not fail a second time.
+    """
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(0) from None
+
+
 def open_tui(profile: Profile) -> None:
     from console.app import PartnerOpsApp
 
@@ -67,10 +113,17 @@ def main_callback(ctx: typer.Context, profile: ProfileOption = None) -> None:
 @app.command()
 def sync(ctx: typer.Context, profile: ProfileOption = None) -> None:
     """Pull every resource from the backend into the local cache."""
+    sync_or_fail(resolve_profile(profile or ctx.obj), summary_to_stderr=False)
+
+
+def sync_or_fail(chosen: Profile, *, summary_to_stderr: bool) -> None:
+    """One sync with progress; a failure ends the command with the sync's exit code.
+
+    `export --sync` puts the summary on stderr: its stdout is the data.
+    """
     from sync.client import SyncError
     from sync.engine import run_sync
 
-    chosen = resolve_profile(profile or ctx.obj)
     try:
         report = _with_progress(lambda progress: run_sync(chosen, progress=progress))
     except SyncError as exc:
@@ -83,7 +136,7 @@ def sync(ctx: typer.Context, profile: ProfileOption = None) -> None:
         summary += f"; sent {report.pushed.applied} actions"
     if pulled.resynced:
         summary += f"; full resync of {', '.join(pulled.resynced)}"
-    typer.echo(summary)
+    typer.echo(summary, err=summary_to_stderr)
     for line in report.pushed.refused:
         typer.echo(f"partnerops: {line}", err=True)
     if quarantined := sum(pulled.quarantined.values()):
@@ -129,43 +182,171 @@ def status(
         str, typer.Option("--format", help="table or json.", case_sensitive=False)
     ] = "table",
 ) -> None:
-    """Profile, backend, last sync per resource, counts and actions waiting to sync."""
+    """Profile, backend, last sync per resource, counts, actions waiting and refused."""
     import dataclasses
     import json
 
     from local_store.database import open_cache
     from local_store.status import cache_status
 
+    output_format = output_format.lower()
     if output_format not in ("table", "json"):
         fail(f"--format must be table or json, not {output_format!r}", EXIT_USAGE)
     chosen = resolve_profile(profile or ctx.obj)
     conn = open_cache(chosen.cache_path)
     try:
+        warn_if_stale(chosen, conn)
         state = cache_status(conn)
     finally:
         conn.close()
-    if output_format == "json":
-        document = {
-            "profile": chosen.name,
-            "backend": chosen.backend_url,
-            "cache": str(chosen.cache_path),
-            **dataclasses.asdict(state),
-        }
-        typer.echo(json.dumps(document, indent=2))
-        return
-    typer.echo(f"profile   {chosen.name} ({chosen.archetype_label})")
-    typer.echo(f"backend   {chosen.backend_url or '(none)'}")
+    with quiet_on_closed_pipe():
+        if output_format == "json":
+            document = {
+                "profile": chosen.name,
+                "archetype": chosen.archetype,
+                "user_email": chosen.user_email,
+                "source": chosen.source,
+                "backend": chosen.backend_url,
+                "cache": str(chosen.cache_path),
+                **dataclasses.asdict(state),
+            }
+            typer.echo(json.dumps(document, indent=2))
+        else:
+            _print_status(chosen, state)
+
+
+def _print_status(chosen: Profile, state) -> None:
+    # Errors and refusal reasons come from the server: shown inert, never as terminal control.
+    from console.text import safe_text
+
+    typer.echo(
+        f"profile   {chosen.name} ({chosen.archetype_label}, {chosen.user_email or 'no user'})"
+    )
+    typer.echo(f"source    {chosen.source}: {chosen.backend_url or '(none)'}")
     typer.echo(f"cache     {chosen.cache_path}")
+    typer.echo(f"synced    {state.last_sync or 'never'}")
     for resource in state.resources:
         line = f"  {resource.resource:<14} last synced {resource.last_success or 'never'}"
+        if resource.resyncing:
+            line += "  (full resync under way)"
         if resource.last_error:
-            line += f"  (last error: {resource.last_error})"
+            line += f"  (last error: {safe_text(resource.last_error)})"
         typer.echo(line)
     typer.echo("counts    " + ", ".join(f"{t} {n:,}" for t, n in state.counts.items()))
     typer.echo(
         f"actions   {state.actions_waiting} waiting to sync, {state.actions_refused} refused"
     )
-    typer.echo(f"set aside {state.quarantined} malformed records")
+    for action in state.refused:
+        typer.echo(
+            f"  {action.kind} on {safe_text(action.target_id)}: {action.state}"
+            f" ({safe_text(action.reason or 'no reason given')})"
+        )
+    details = ", ".join(f"{r}: {n}" for r, n in state.quarantined_by_resource.items())
+    typer.echo(
+        f"set aside {state.quarantined} malformed records" + (f" ({details})" if details else "")
+    )
+
+
+_OPTIONAL = typer.Option
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    dataset: Annotated[
+        str, typer.Argument(help="clients, renewals, alerts, tier, credits or team.")
+    ],
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv, json, jsonl or table (default: table on a terminal, else csv).",
+        ),
+    ] = None,
+    fields: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated field names; `--fields list` lists them."),
+    ] = None,
+    relationship: Annotated[str | None, typer.Option(help="sourced, assisted or managed.")] = None,
+    owner: Annotated[str | None, typer.Option(help="The client owner's email.")] = None,
+    mine: Annotated[
+        bool, typer.Option("--mine", help="Clients owned by the profile's user.")
+    ] = False,
+    band: Annotated[str | None, typer.Option(help="Engagement band: Low, Medium or High.")] = None,
+    health: Annotated[str | None, typer.Option(help="Health: red, yellow or green.")] = None,
+    product: Annotated[str | None, typer.Option(help="Product owned, e.g. 'Sales Pro'.")] = None,
+    within: Annotated[str | None, typer.Option(help="A window from today, e.g. 45d or 6w.")] = None,
+    status_filter: Annotated[
+        str | None, typer.Option("--status", help="Alert or renewal status.")
+    ] = None,
+    search: Annotated[str | None, typer.Option(help="Text in the name or domain.")] = None,
+    sort: Annotated[str | None, typer.Option(help="A field, or field:desc.")] = None,
+    limit: Annotated[int | None, typer.Option(min=0, help="At most this many rows.")] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write to FILE (`-`: stdout).")
+    ] = None,
+    bom: Annotated[bool, typer.Option("--bom", help="Start CSV with a UTF-8 BOM (Excel).")] = False,
+    sync_first: Annotated[bool, typer.Option("--sync", help="Sync before exporting.")] = False,
+    profile: ProfileOption = None,
+) -> None:
+    """Write cached data out: fields in docs/export-fields.md; works offline."""
+    from console.export_cli import (
+        FIELDS_LISTING,
+        OutputError,
+        field_listing,
+        plan_export,
+        write_export,
+    )
+    from local_store.database import open_cache
+    from local_store.exports import DATASETS, ExportUsageError
+
+    if fields is not None and fields.strip().lower() == FIELDS_LISTING:
+        known = DATASETS.get(dataset.lower())
+        if known is None:
+            fail(f"cannot export {dataset!r}: choose one of {', '.join(DATASETS)}", EXIT_USAGE)
+        typer.echo(field_listing(known))
+        return
+    chosen = resolve_profile(profile or ctx.obj)
+    if mine and not chosen.user_email:
+        fail(f"--mine needs user_email in profile {chosen.name!r}", EXIT_USAGE)
+    try:
+        plan = plan_export(
+            dataset,
+            output_format=output_format,
+            fields=fields,
+            relationship=relationship,
+            owner=owner,
+            mine_email=chosen.user_email if mine else None,
+            band=band,
+            health=health,
+            product=product,
+            within=within,
+            status=status_filter,
+            search=search,
+            sort=sort,
+            limit=limit,
+            output=output,
+            bom=bom,
+            today=date.today(),
+            stdout_is_terminal=sys.stdout.isatty(),
+        )
+    except ExportUsageError as exc:
+        fail(str(exc), EXIT_USAGE)
+    stale_after_hours(chosen)
+    if sync_first:
+        sync_or_fail(chosen, summary_to_stderr=True)
+    conn = open_cache(chosen.cache_path)
+    try:
+        warn_if_stale(chosen, conn)
+        with quiet_on_closed_pipe():
+            write_export(conn, plan)
+    except OutputError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {plan.output or 'the output'}: {exc.strerror or exc}")
+    finally:
+        conn.close()
 
 
 @backend_app.command("serve")
@@ -265,6 +446,10 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("partnerops: interrupted", err=True)
         sys.exit(130)
+    except BrokenPipeError:
+        # A closed pipe that a command did not expect: still the reader's choice, not a failure.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     except Exception as exc:
         if os.environ.get("PARTNEROPS_DEBUG"):
             raise

@@ -161,15 +161,19 @@ def store_token(profile_name: str, token: str) -> None:
 
 def delete_token(profile_name: str) -> bool:
     """Remove the profile's token from the keyring; False if there was none."""
-    from keyring.errors import PasswordDeleteError
+    from keyring.errors import KeyringError, PasswordDeleteError
 
     backend = _usable_keyring()
-    if backend.get_password(KEYRING_SERVICE, profile_name) is None:
-        return False
     try:
+        if backend.get_password(KEYRING_SERVICE, profile_name) is None:
+            return False
         backend.delete_password(KEYRING_SERVICE, profile_name)
     except PasswordDeleteError:
         return False
+    except KeyringError as exc:
+        raise ProfileError(
+            f"the OS keyring did not remove the token ({type(exc).__name__})"
+        ) from None
     return True
 
 
@@ -192,6 +196,23 @@ def _token(profile_name: str, *, needed: bool) -> str | None:
     return keyring_token(profile_name) if needed else None
 
 
+def _chosen_name(name: str | None, config: dict, path: Path) -> str:
+    chosen = name or os.environ.get(PROFILE_ENV) or config.get("default_profile") or DEFAULT_PROFILE
+    if not isinstance(chosen, str):
+        raise ProfileError(f"config file {path}: default_profile must be a profile's name")
+    try:
+        cache_path(chosen)  # the same rule for the keyring's user name as for the cache file
+    except InvalidProfileName as exc:
+        raise ProfileError(str(exc)) from None
+    return chosen
+
+
+def profile_name(name: str | None = None) -> str:
+    """Which profile `name` (or the environment, or the config's default) means."""
+    path = config_path()
+    return _chosen_name(name, _read_config(path), path)
+
+
 def load_profile(name: str | None = None) -> Profile:
     """Resolve the profile named, else `PARTNEROPS_PROFILE`, else the config's default."""
     path = config_path()
@@ -199,9 +220,7 @@ def load_profile(name: str | None = None) -> Profile:
     profiles = config.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ProfileError(f"config file {path}: [profiles] must be a table")
-    chosen = name or os.environ.get(PROFILE_ENV) or config.get("default_profile") or DEFAULT_PROFILE
-    if not isinstance(chosen, str):
-        raise ProfileError(f"config file {path}: default_profile must be a profile's name")
+    chosen = _chosen_name(name, config, path)
     section = profiles.get(chosen, {})
     if not isinstance(section, dict):
         raise ProfileError(f"config file {path}: [profiles.{chosen}] must be a table")
