@@ -247,9 +247,6 @@ def _print_status(chosen: Profile, state) -> None:
     )
 
 
-_OPTIONAL = typer.Option
-
-
 @app.command()
 def export(
     ctx: typer.Context,
@@ -291,6 +288,8 @@ def export(
     profile: ProfileOption = None,
 ) -> None:
     """Write cached data out: fields in docs/export-fields.md; works offline."""
+    import sqlite3
+
     from console.export_cli import (
         FIELDS_LISTING,
         OutputError,
@@ -333,7 +332,7 @@ def export(
         )
     except ExportUsageError as exc:
         fail(str(exc), EXIT_USAGE)
-    stale_after_hours(chosen)
+    stale_after_hours(chosen)  # a config mistake should stop us before a long sync
     if sync_first:
         sync_or_fail(chosen, summary_to_stderr=True)
     conn = open_cache(chosen.cache_path)
@@ -343,6 +342,8 @@ def export(
             write_export(conn, plan)
     except OutputError as exc:
         fail(str(exc))
+    except sqlite3.DatabaseError as exc:
+        fail(f"cannot read the cache at {chosen.cache_path}: {exc}")
     except OSError as exc:
         fail(f"cannot write {plan.output or 'the output'}: {exc.strerror or exc}")
     finally:

@@ -1,0 +1,496 @@
+"""The datasets behind `partnerops export`: stable field names, their types, and the rows.
+
+Field names are a public contract (documented in docs/export-fields.md, which a test keeps in
+step with `DATASETS`). Rows stream from a cursor one at a time, so an export holds constant
+memory at 100,000 clients. Values come out canonical and format-free: money as integer
+cents, dates as ISO text, timestamps as UTC ISO text ending in `Z`, lists as Python lists;
+the writers decide how each format spells them.
+
+Plain `sqlite3` like `queries`: the export path must start fast. Every value a user typed
+reaches SQL as a parameter; sort expressions come from per-dataset allow-lists.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
+from datetime import UTC, date, timedelta
+from itertools import islice
+from operator import attrgetter
+from typing import NamedTuple
+
+from local_store.queries import HEALTH_BANDS, ClientQuery, iter_clients, parse_utc
+
+FIELD_TYPES = ("text", "integer", "number", "money", "date", "timestamp", "boolean", "list")
+
+
+class ExportUsageError(ValueError):
+    """The request cannot be served as asked (a filter or sort the dataset lacks)."""
+
+
+class ExportField(NamedTuple):
+    name: str
+    type: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    """The TUI's filters, by the names of the command-line options that set them.
+
+    `owner_email` is the client's owner in every dataset, so "mine" means the same clients
+    everywhere. `within_days` is a window from today whose date each dataset names.
+    """
+
+    relationship: str | None = None
+    owner_email: str | None = None
+    band: str | None = None
+    health: str | None = None
+    product: str | None = None
+    within_days: int | None = None
+    status: str | None = None
+    search: str | None = None
+
+    def given(self) -> list[str]:
+        return [f.name for f in fields(self) if getattr(self, f.name) is not None]
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    filters: ExportFilters
+    today: date
+    sort: str | None = None
+    descending: bool = False
+    limit: int | None = None
+
+
+Rows = Iterator[tuple]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    fields: tuple[ExportField, ...]
+    filters: frozenset[str]
+    sorts: tuple[str, ...]
+    """Sort keys a user may name, the default first (team's default is the server's order)."""
+    read: Callable[[sqlite3.Connection, ExportRequest], Rows]
+    within_means: str = ""
+
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def check(self, request: ExportRequest) -> None:
+        """Refuse filters and sorts this dataset does not have, before any work starts."""
+        unknown = [name for name in request.filters.given() if name not in self.filters]
+        if unknown:
+            takes = ", ".join(map(_option, sorted(self.filters))) or "no filters"
+            raise ExportUsageError(
+                f"export {self.name} has no {_option(unknown[0])} filter (it takes {takes})"
+            )
+        if request.sort is not None and request.sort not in self.sorts:
+            choices = ", ".join(self.sorts) if self.sorts else "nothing: it has one order"
+            raise ExportUsageError(f"export {self.name} sorts by {choices}, not {request.sort!r}")
+
+    def rows(self, conn: sqlite3.Connection, request: ExportRequest) -> Rows:
+        self.check(request)
+        return self.read(conn, request)
+
+
+def _option(filter_name: str) -> str:
+    return {"owner_email": "--owner/--mine", "within_days": "--within"}.get(
+        filter_name, f"--{filter_name}"
+    )
+
+
+def _contains(text: str) -> str:
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _utc_text(text: str | None) -> str | None:
+    moment = parse_utc(text)
+    if moment is None:
+        return text or None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_list(text: str | None) -> list:
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return [text]
+    return value if isinstance(value, list) else [value]
+
+
+class _Sql:
+    """WHERE clauses and parameters gathered filter by filter."""
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: list[object] = []
+
+    def add(self, clause: str, *params: object) -> None:
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+    def where(self) -> str:
+        return " AND ".join(self.clauses) or "1"
+
+
+def _order(request: ExportRequest, columns: dict[str, str], tiebreak: str) -> str:
+    direction = "DESC" if request.descending else "ASC"
+    key = request.sort or next(iter(columns), None)
+    if key is None:
+        return f"{tiebreak} {direction}"
+    return f"{columns[key]} {direction}, {tiebreak} {direction}"
+
+
+def _limit(request: ExportRequest) -> int:
+    return -1 if request.limit is None else request.limit
+
+
+# Clients: the TUI's own query, so an export and the table agree row for row.
+
+CLIENT_FIELDS = (
+    ExportField("id", "text", "The client's id on the backend."),
+    ExportField("name", "text", "Company name."),
+    ExportField("domain", "text", "Company web domain."),
+    ExportField(
+        "products", "text", 'Hubs and editions owned, e.g. "Marketing Pro, Sales Starter".'
+    ),
+    ExportField("relationship", "text", "sourced, assisted or managed."),
+    ExportField("mrr", "money", "Monthly recurring revenue, US dollars."),
+    ExportField("engagement_score", "integer", "Platform engagement score, 0–10."),
+    ExportField("engagement_band", "text", "Low (0–3), Medium (4–6) or High (7–10)."),
+    ExportField("owner_email", "text", "Email of the partner employee who owns the client."),
+    ExportField("owner_name", "text", "Name of that employee, if the cache knows them."),
+    ExportField("next_renewal", "date", "Earliest upcoming subscription renewal."),
+    ExportField("health_score", "integer", "The console's health score, 0–100 (empty: unscored)."),
+    ExportField("crm_url", "text", "The company record in the partner's HubSpot CRM."),
+    ExportField("account_url", "text", "The client's own HubSpot account."),
+)
+_CLIENT_VALUES = attrgetter(
+    "id", "name", "domain", "products", "relationship", "mrr_cents", "engagement_score",
+    "engagement_band", "owner_email", "owner_name", "next_renewal", "health_score", "crm_url",
+    "account_url",
+)  # fmt: skip
+_RENEWAL_AT = 10
+CLIENT_SORTS = {
+    "name": "name",
+    "domain": "domain",
+    "products": "products",
+    "relationship": "relationship",
+    "mrr": "mrr",
+    "engagement_score": "engagement",
+    "engagement": "engagement",
+    "owner_email": "owner",
+    "owner": "owner",
+    "next_renewal": "renewal",
+    "renewal": "renewal",
+    "health_score": "health",
+    "health": "health",
+}
+"""Export sort key (field names and the TUI's names) → `queries.SORT_COLUMNS` key."""
+
+
+def client_query(request: ExportRequest) -> ClientQuery:
+    """The Clients screen's query for an export request: same filters, same order."""
+    chosen = request.filters
+    return ClientQuery(
+        search=chosen.search or "",
+        sort=CLIENT_SORTS[request.sort or "name"],
+        descending=request.descending,
+        relationship=chosen.relationship,
+        product=chosen.product,
+        owner_email=chosen.owner_email,
+        engagement_band=chosen.band,
+        health=chosen.health,
+    )
+
+
+def _client_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
+    query = client_query(request)
+    within = request.filters.within_days
+    # The TUI has no renewal window, so --within narrows the TUI's rows afterwards.
+    rows = iter_clients(conn, query, None if within is not None else request.limit)
+    values = (_client_values(row) for row in rows)
+    if within is None:
+        return values
+    last = request.today + timedelta(days=within)
+    first, last_text = request.today.isoformat(), last.isoformat()
+    kept = (v for v in values if v[_RENEWAL_AT] and first <= v[_RENEWAL_AT] <= last_text)
+    return islice(kept, request.limit)
+
+
+def _client_values(row: object) -> tuple:
+    values = list(_CLIENT_VALUES(row))
+    renewal = values[_RENEWAL_AT]
+    values[_RENEWAL_AT] = renewal.isoformat() if renewal else None
+    return tuple(values)
+
+
+# Alerts.
+
+ALERT_FIELDS = (
+    ExportField("id", "text", "The alert's id."),
+    ExportField("client_id", "text", "The client it is about (empty: the whole partner)."),
+    ExportField("client_name", "text", "That client's name."),
+    ExportField("kind", "text", "What raised it, e.g. renewal_decision, setup_issue."),
+    ExportField("severity", "text", "critical, warning or info."),
+    ExportField("status", "text", "open, acknowledged, snoozed or resolved."),
+    ExportField("title", "text", "One-line summary."),
+    ExportField("detail", "text", "Why it was raised, with the values behind it."),
+    ExportField("raised_at", "timestamp", "When it was raised."),
+    ExportField("due_date", "date", "When it needs an answer (empty: no deadline)."),
+    ExportField("assignee", "text", "Email of the employee it is assigned to."),
+    ExportField("snoozed_until", "date", "A snoozed alert comes back on this day."),
+)
+_SEVERITY_RANK = "CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
+ALERT_SORTS = {
+    "raised_at": "a.raised_at",
+    "due_date": "a.due_date",
+    "severity": _SEVERITY_RANK,
+    "status": "a.status",
+    "client_name": "c.name",
+}
+
+
+def _alert_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
+    chosen, sql = request.filters, _Sql()
+    if chosen.status is not None:
+        sql.add("a.status = ?", chosen.status)
+    _client_filters(sql, chosen)
+    if chosen.search is not None:
+        pattern = _contains(chosen.search)
+        sql.add(
+            "(a.title LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\' "
+            "OR c.domain LIKE ? ESCAPE '\\')",
+            pattern,
+            pattern,
+            pattern,
+        )
+    if chosen.within_days is not None:
+        last = request.today + timedelta(days=chosen.within_days)
+        sql.add("a.due_date BETWEEN ? AND ?", request.today.isoformat(), last.isoformat())
+    cursor = conn.execute(
+        "SELECT a.id, a.client_id, c.name, a.kind, a.severity, a.status, a.title, a.detail, "
+        "a.raised_at, a.due_date, a.assignee, a.snoozed_until "
+        f"FROM alert a LEFT JOIN client c ON c.id = a.client_id WHERE {sql.where()} "
+        f"ORDER BY {_order(request, ALERT_SORTS, 'a.rowid')} LIMIT ?",
+        [*sql.params, _limit(request)],
+    )
+    for values in cursor:
+        yield (*values[:8], _utc_text(values[8]), *values[9:])
+
+
+def _client_filters(sql: _Sql, chosen: ExportFilters) -> None:
+    """Filters on the client a record belongs to (alias `c`)."""
+    if chosen.relationship is not None:
+        sql.add("c.relationship = ?", chosen.relationship)
+    if chosen.owner_email is not None:
+        sql.add("c.owner_email = ?", chosen.owner_email)
+    if chosen.band is not None:
+        sql.add("c.engagement_band = ?", chosen.band)
+    if chosen.health is not None:
+        sql.add("c.health_score BETWEEN ? AND ?", *HEALTH_BANDS[chosen.health])
+
+
+# Renewals.
+
+RENEWAL_FIELDS = (
+    ExportField("id", "text", "The renewal's id."),
+    ExportField("client_id", "text", "The client renewing."),
+    ExportField("client_name", "text", "That client's name."),
+    ExportField("products", "list", "Products renewing, e.g. Sales Hub Professional."),
+    ExportField("renewal_date", "date", "When the subscriptions renew."),
+    ExportField("decision_deadline", "date", "Last day to decide: 45 days before renewal."),
+    ExportField("days_left", "integer", "Days from today to the decision deadline."),
+    ExportField("status", "text", "pending, confirmed, renewed or cancellation_requested."),
+    ExportField("mrr_now", "money", "MRR of the subscriptions renewing, US dollars."),
+    ExportField("mrr_change", "money", "Forecast change in MRR at renewal (negative: a loss)."),
+    ExportField("communication_owner", "text", "Who talks to the client: partner or hubspot."),
+    ExportField("renewal_manager", "text", "HubSpot's renewal manager."),
+    ExportField("last_active_employee", "text", "Partner employee last active on the client."),
+    ExportField("owner_email", "text", "Email of the partner employee who owns the client."),
+)
+RENEWAL_SORTS = {
+    "decision_deadline": "r.decision_deadline",
+    "days_left": "r.decision_deadline",
+    "renewal_date": "r.renewal_date",
+    "mrr_now": "r.mrr_now_cents",
+    "mrr_change": "r.mrr_change_cents",
+    "client_name": "c.name",
+}
+DEFAULT_RENEWAL_WINDOW_DAYS = 120
+"""The decision window opens 120 days before the renewal date (PRODUCT.md §2)."""
+
+
+def _renewal_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
+    chosen, sql = request.filters, _Sql()
+    window = chosen.within_days
+    last = request.today + timedelta(days=window or DEFAULT_RENEWAL_WINDOW_DAYS)
+    sql.add("c.services_status != 'ended'")
+    sql.add("r.renewal_date BETWEEN ? AND ?", request.today.isoformat(), last.isoformat())
+    if chosen.status is not None:
+        sql.add("r.status = ?", chosen.status)
+    _client_filters(sql, chosen)
+    if chosen.product is not None:
+        sql.add("r.products LIKE ? ESCAPE '\\'", _contains(chosen.product))
+    if chosen.search is not None:
+        pattern = _contains(chosen.search)
+        sql.add("(c.name LIKE ? ESCAPE '\\' OR c.domain LIKE ? ESCAPE '\\')", pattern, pattern)
+    cursor = conn.execute(
+        "SELECT r.id, r.client_id, c.name, r.products, r.renewal_date, r.decision_deadline, "
+        "r.status, r.mrr_now_cents, r.mrr_change_cents, r.communication_owner, "
+        "r.renewal_manager, r.last_active_employee, c.owner_email "
+        f"FROM renewal r JOIN client c ON c.id = r.client_id WHERE {sql.where()} "
+        f"ORDER BY {_order(request, RENEWAL_SORTS, 'r.rowid')} LIMIT ?",
+        [*sql.params, _limit(request)],
+    )
+    for values in cursor:
+        deadline = date.fromisoformat(values[5][:10])
+        yield (
+            *values[:3],
+            _json_list(values[3]),
+            values[4],
+            values[5],
+            (deadline - request.today).days,
+            *values[6:],
+        )
+
+
+# Credits: one row per credit event, the detail behind the Tier screen's chart.
+
+CREDIT_FIELDS = (
+    ExportField("id", "text", "The credit event's id."),
+    ExportField("month", "date", "First day of the month the credit counts in."),
+    ExportField("client_id", "text", "The client behind the credit."),
+    ExportField("client_name", "text", "That client's name."),
+    ExportField("relationship", "text", "sourced, assisted or managed (sets points per $100)."),
+    ExportField("kind", "text", "new, increased, expired or decreased."),
+    ExportField("points", "integer", "Tier points; negative for expired and decreased credit."),
+    ExportField("mrr_basis", "money", "The MRR the points were computed from, US dollars."),
+)
+CREDIT_SORTS = {
+    "month": "e.month",
+    "points": "e.points",
+    "kind": "e.kind",
+    "client_name": "c.name",
+}
+
+
+def _credit_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
+    chosen, sql = request.filters, _Sql()
+    _client_filters(sql, chosen)
+    if chosen.search is not None:
+        pattern = _contains(chosen.search)
+        sql.add("(c.name LIKE ? ESCAPE '\\' OR c.domain LIKE ? ESCAPE '\\')", pattern, pattern)
+    yield from conn.execute(
+        "SELECT e.id, e.month, e.client_id, c.name, c.relationship, e.kind, e.points, "
+        "e.mrr_basis_cents "
+        f"FROM credit_event e LEFT JOIN client c ON c.id = e.client_id WHERE {sql.where()} "
+        f"ORDER BY {_order(request, CREDIT_SORTS, 'e.rowid')} LIMIT ?",
+        [*sql.params, _limit(request)],
+    )
+
+
+# Tier: the partner's figures, one row.
+
+TIER_FIELDS = (
+    ExportField("partner_name", "text", "The partner agency."),
+    ExportField("credited_tier", "text", "Partner, Gold, Platinum, Diamond or Elite."),
+    ExportField("performance_tier", "text", "The tier current performance would earn."),
+    ExportField("points", "integer", "Total tier points."),
+    ExportField("points_to_next_tier", "integer", "Points still missing for the next tier."),
+    ExportField("next_tier", "text", "The next tier (empty at the top)."),
+    ExportField("sourced_minimum", "integer", "Points from sourced deals the next tier needs."),
+    ExportField("managed_minimum", "integer", "Points from managed clients it needs."),
+    ExportField("median_app_usage", "number", "Median apps in use across clients (≥ 3 needed)."),
+    ExportField("certified", "boolean", "Partner-certified status."),
+    ExportField("growth_market", "boolean", "Growth-market partners' points count double."),
+    ExportField("figures_as_of", "timestamp", "When the vendor last refreshed these figures."),
+)
+
+
+def _tier_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
+    cursor = conn.execute(
+        "SELECT name, credited_tier, performance_tier, points, points_to_next_tier, next_tier, "
+        "sourced_minimum, managed_minimum, median_app_usage, certified, growth_market, "
+        "figures_as_of FROM partner ORDER BY rowid LIMIT ?",
+        [_limit(request)],
+    )
+    for values in cursor:
+        yield (*values[:9], bool(values[9]), bool(values[10]), _utc_text(values[11]))
+
+
+# Team: the HubSpot contacts who support the partner.
+
+TEAM_FIELDS = (
+    ExportField("id", "text", "The contact's id."),
+    ExportField("role", "text", "e.g. Partner Development Manager."),
+    ExportField("name", "text", "Full name."),
+    ExportField("email", "text", "Email address."),
+    ExportField("description", "text", "How they help."),
+    ExportField("phone", "text", "Phone number, if given."),
+    ExportField("meeting_url", "text", "Meeting booking link, if given."),
+)
+TEAM_SORTS = {"role": "role", "name": "name"}
+
+
+def _team_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
+    sql = _Sql()
+    if request.filters.search is not None:
+        pattern = _contains(request.filters.search)
+        sql.add(
+            "(name LIKE ? ESCAPE '\\' OR role LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')",
+            pattern,
+            pattern,
+            pattern,
+        )
+    # No sort asked: the server's order, which lists the current contact first.
+    columns = TEAM_SORTS if request.sort else {}
+    yield from conn.execute(
+        "SELECT id, role, name, email, description, phone, meeting_url FROM team_contact "
+        f"WHERE {sql.where()} ORDER BY {_order(request, columns, 'rowid')} LIMIT ?",
+        [*sql.params, _limit(request)],
+    )
+
+
+_CLIENT_SIDE = frozenset({"relationship", "owner_email", "band", "health", "search"})
+
+DATASETS: dict[str, Dataset] = {
+    dataset.name: dataset
+    for dataset in (
+        Dataset(
+            "clients",
+            CLIENT_FIELDS,
+            _CLIENT_SIDE | {"product", "within_days"},
+            tuple(CLIENT_SORTS),
+            _client_rows,
+            within_means="next renewal within the window",
+        ),
+        Dataset(
+            "renewals",
+            RENEWAL_FIELDS,
+            _CLIENT_SIDE | {"product", "within_days", "status"},
+            tuple(RENEWAL_SORTS),
+            _renewal_rows,
+            within_means="renewal date within the window (default 120 days)",
+        ),
+        Dataset(
+            "alerts",
+            ALERT_FIELDS,
+            _CLIENT_SIDE | {"within_days", "status"},
+            tuple(ALERT_SORTS),
+            _alert_rows,
+            within_means="due date within the window",
+        ),
+        Dataset("tier", TIER_FIELDS, frozenset(), (), _tier_rows),
+        Dataset("credits", CREDIT_FIELDS, _CLIENT_SIDE, tuple(CREDIT_SORTS), _credit_rows),
+        Dataset("team", TEAM_FIELDS, frozenset({"search"}), tuple(TEAM_SORTS), _team_rows),
+    )
+}
+"""Every dataset `partnerops export` knows, by the name on its command line."""
