@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 
@@ -127,6 +128,8 @@ class RenewalRow(SQLModel, table=True):
 
 class UsageRow(SQLModel, table=True):
     __tablename__ = "usage"
+    # The health score and the alert rules read each client's two newest periods.
+    __table_args__ = (Index("ix_usage_client_period", "client_id", "period"),)
 
     id: str = Field(primary_key=True)
     version: int
@@ -176,6 +179,60 @@ class NoteRow(SQLModel, table=True):
     target_id: str = Field(index=True)
     author: str
     text: str
+    created_at: datetime
+
+
+class LocalAlertRow(SQLModel, table=True):
+    """An alert raised by a local rule (`local_store.alert_rules`) on the cache.
+
+    Kept apart from the synced `alert` table, so a pull or a full resync never touches it; the
+    backend does not know these ids, so their triage stays on this machine.
+    """
+
+    __tablename__ = "local_alert"
+
+    id: str = Field(primary_key=True)  # local:<rule>:<client_id>
+    client_id: str = Field(index=True)
+    rule: str
+    kind: str = Field(index=True)
+    severity: str
+    title: str
+    detail: str
+    fired_values: str  # JSON object: the values the rule fired on
+    occurrence: str
+    """What makes this firing the same occurrence as the last one (see alert_rules)."""
+    raised_at: datetime
+    updated_at: datetime
+    due_date: date | None
+    status: str = Field(index=True)
+    assignee: str | None
+    snoozed_until: date | None
+    cleared: bool = False
+    """The rule stopped firing (the alert was resolved by the rule, not by a person)."""
+
+
+class LocalAlertNoteRow(SQLModel, table=True):
+    """A note on a local alert: local like the alert itself."""
+
+    __tablename__ = "local_alert_note"
+
+    id: str = Field(primary_key=True)
+    alert_id: str = Field(index=True)
+    author: str
+    text: str
+    created_at: datetime
+
+
+class LocalUndoRow(SQLModel, table=True):
+    """Triage of a local alert, with the rows as they were before, for the app-wide undo."""
+
+    __tablename__ = "local_undo"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    description: str
+    outbox_seq: int
+    """The newest outbox row when the action was taken: orders it among the outbox's actions."""
+    before: str  # JSON list of {table, id, row}
     created_at: datetime
 
 

@@ -5,11 +5,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from local_store.alert_rules import evaluate_rules, rule_thresholds
 from local_store.database import open_cache
+from local_store.health import health_weights, refresh_health
 from sync.client import RETRY_TOTAL_S, BackendClient, SyncError
 from sync.profile import Profile
 from sync.pull import Progress, PullReport, pull_all
 from sync.push import PushReport, push_outbox
+
+
+class ConfigError(SyncError):
+    """A profile setting (health weights, rule thresholds) is wrong: fixed in the config file."""
+
+    exit_code = 2
 
 
 @dataclass
@@ -41,10 +49,19 @@ def run_sync(profile: Profile, *, progress: Progress | None = None) -> SyncRepor
         )
     if not profile.token:
         raise SyncError(f"no token for profile {profile.name!r}: set PARTNEROPS_TOKEN")
+    try:
+        health_weights(profile.settings)
+        rule_thresholds(profile.settings)
+    except ValueError as exc:
+        raise ConfigError(f"config of profile {profile.name!r}: {exc}") from None
     with BackendClient(profile.backend_url, profile.token, retry_total_s=retry_budget()) as client:
         conn = open_cache(profile.cache_path, create=True)
         try:
             pushed = push_outbox(client, conn)
-            return SyncReport(pushed, pull_all(client, conn, progress=progress))
+            pulled = pull_all(client, conn, progress=progress)
+            # Health scores and local alerts depend on the day too, so they follow every sync.
+            refresh_health(conn, profile.settings)
+            evaluate_rules(conn, profile.settings)
+            return SyncReport(pushed, pulled)
         finally:
             conn.close()
