@@ -1,16 +1,730 @@
-"""Renewals: upcoming renewal decisions (PRODUCT.md §2). Not built yet."""
+"""Renewals: upcoming renewal decisions in a 30 to 120-day window (PRODUCT.md §2).
+
+At most a few thousand renewals fall in a 120-day window, so a stock `DataTable` holds them;
+a worker reads them and the UI thread only fills the table.
+"""
 
 from __future__ import annotations
 
-from console.screens.placeholder import PlaceholderScreen
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import date
+from functools import partial
+from typing import ClassVar
+from urllib.parse import urlparse
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from console.screens.base import PaletteCommand, PartnerOpsScreen
+from console.text import format_money, literal
+from local_store.database import CacheError
+from local_store.renewals import (
+    COMMUNICATION_OWNERS,
+    STATUSES,
+    WINDOWS,
+    RenewalListRow,
+    RenewalOwner,
+    RenewalQuery,
+    RenewalTotals,
+    renewal_owners,
+    renewal_rows,
+    renewal_totals,
+)
+
+SORT_CYCLE = ("deadline", "mrr_change", "renewal_date", "mrr", "client")
+SORT_LABELS = {
+    "deadline": "deadline",
+    "mrr_change": "MRR change",
+    "renewal_date": "renewal date",
+    "mrr": "MRR now",
+    "client": "client",
+}
+STATUS_LABELS = {
+    "pending": "Pending",
+    "confirmed": "Confirmed",
+    "renewed": "Renewed",
+    "cancellation_requested": "Cancel requested",
+}
+OWNER_LABELS = {"partner": "Partner", "hubspot": "HubSpot"}
+URGENT_DAYS = 14
+"""A pending decision this close to its deadline (or past it) shows in the error colour."""
+SOON_DAYS = 30
+"""…and this close in the warning colour."""
+
+_TABLE_ACTIONS = frozenset(
+    {
+        "cycle_window",
+        "focus_filters",
+        "focus_table",
+        "toggle_mine",
+        "cycle_sort",
+        "reverse_sort",
+        "set_owner",
+        "open_in_browser",
+    }
+)
+ANY = "any"
+"""The filter selects' "no filter" value (None cannot be a Select value)."""
+
+# (key, label, width, sort key or None, right-aligned)
+COLUMNS: tuple[tuple[str, str, int, str | None, bool], ...] = (
+    ("client", "Client", 20, "client", False),
+    ("products", "Products renewing", 17, None, False),
+    ("renewal_date", "Renewal", 10, "renewal_date", False),
+    ("deadline", "Deadline", 10, "deadline", False),
+    ("days_left", "Days left", 9, "deadline", True),
+    ("status", "Status", 16, None, False),
+    ("mrr", "MRR now", 8, "mrr", True),
+    ("mrr_change", "Change", 8, "mrr_change", True),
+    ("communication_owner", "Comms", 7, None, False),
+    ("renewal_manager", "HubSpot manager", 15, None, False),
+    ("last_active", "Last active", 14, None, False),
+)
 
 
-class RenewalsScreen(PlaceholderScreen):
-    SCREEN_TITLE = "Renewals"
-    PLANNED = (
-        "Upcoming renewal decisions: client, products renewing, renewal date, decision "
-        "deadline (45 days before the renewal starts), days left, status, MRR now and its "
-        "forecast change, the renewal communication owner, the HubSpot renewal manager and "
-        "the last active partner employee. Sort by deadline or MRR change, filter by a 30, 60, "
-        "90 or 120-day window, owner and status, and set the communication owner offline."
+def signed_money(cents: int) -> str:
+    """ "+$1,150", "−$1,150" or "$0": a forecast change reads with its sign."""
+    if cents == 0:
+        return "$0"
+    return ("+" if cents > 0 else "−") + format_money(abs(cents))
+
+
+def totals_text(totals: RenewalTotals, window_days: int) -> str:
+    """ "37 decisions in 90 days · $41,200 MRR at stake · forecast −$1,150"."""
+    noun = "decision" if totals.count == 1 else "decisions"
+    return (
+        f"{totals.count:,} {noun} in {window_days} days · "
+        f"{format_money(totals.mrr_now_cents)} MRR at stake · "
+        f"forecast {signed_money(totals.mrr_change_cents)}"
     )
+
+
+class RenewalTable(DataTable[Text]):
+    """The renewals table; `enter` (or a click on the selected row) opens the client."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "select_cursor",
+            "Open",
+            id="renewals.open",
+            tooltip="Select the renewal's client on the Clients screen.",
+        ),
+    ]
+
+
+class CommunicationOwnerModal(ModalScreen[str | None]):
+    """Asks who talks to a client about its renewal; dismissed with the choice or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "p",
+            "choose('partner')",
+            "Partner",
+            id="renewal-owner.partner",
+            tooltip="The partner talks to the client about the renewal.",
+        ),
+        Binding(
+            "h",
+            "choose('hubspot')",
+            "HubSpot",
+            id="renewal-owner.hubspot",
+            tooltip="HubSpot talks to the client about the renewal.",
+        ),
+        Binding(
+            "escape", "choose(None)", "Cancel", id="renewal-owner.cancel", tooltip="Change nothing."
+        ),
+    ]
+
+    def __init__(self, client_name: str, current: str) -> None:
+        super().__init__()
+        self._client_name = client_name
+        self._current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="comms-owner-dialog"):
+            yield Static(
+                Text.assemble(
+                    "Who talks to ", literal(self._client_name, "bold"), " about the renewal?"
+                ),
+                markup=False,
+            )
+            yield OptionList(
+                *(Option(f"{OWNER_LABELS[o]}", id=o) for o in COMMUNICATION_OWNERS),
+                id="comms-owner-options",
+                compact=True,
+            )
+            yield Static(
+                "enter chooses · p partner · h HubSpot · escape cancels. Queued offline.",
+                classes="dialog-hint",
+                markup=False,
+            )
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if self._current in COMMUNICATION_OWNERS:
+            options.highlighted = COMMUNICATION_OWNERS.index(self._current)
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_choose(self, owner: str | None) -> None:
+        self.dismiss(owner)
+
+
+class RenewalsScreen(PartnerOpsScreen):
+    SCREEN_TITLE = "Renewals"
+    HELP_NOTES = (
+        "Days left count to the decision deadline, 45 days before the renewal date; a negative "
+        f"number means the deadline has passed. Pending decisions within {URGENT_DAYS} days of "
+        f"it show in red, within {SOON_DAYS} days in yellow. Click a column header to sort by "
+        "it, and click the selected row to open its client."
+    )
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "w",
+            "cycle_window",
+            "Window",
+            id="renewals.window",
+            tooltip="Show renewals in the next 30, 60, 90 or 120 days.",
+        ),
+        Binding(
+            "slash",
+            "focus_filters",
+            "Filter",
+            id="renewals.filter",
+            tooltip="Filter by owner, status and communication owner.",
+        ),
+        Binding(
+            "escape",
+            "focus_table",
+            "Back to table",
+            show=False,
+            id="renewals.to-table",
+            tooltip="Leave the filters and move to the table.",
+        ),
+        Binding(
+            "m",
+            "toggle_mine",
+            "Mine",
+            id="renewals.mine",
+            tooltip="Only renewals of the clients you own, or everyone's again.",
+        ),
+        Binding(
+            "s",
+            "cycle_sort",
+            "Sort",
+            id="renewals.sort",
+            tooltip="Sort by deadline, MRR change, renewal date, MRR or client, in turn.",
+        ),
+        Binding(
+            "S",
+            "reverse_sort",
+            "Reverse",
+            show=False,
+            id="renewals.reverse",
+            tooltip="Reverse the sort order.",
+        ),
+        Binding(
+            "c",
+            "set_owner",
+            "Comms owner",
+            id="renewals.set-owner",
+            tooltip="Set who talks to the client about the renewal: the partner or HubSpot.",
+        ),
+        Binding(
+            "o",
+            "open_in_browser",
+            "Open in CRM",
+            show=False,
+            id="renewals.open-crm",
+            tooltip="Open the selected client's company record in your browser.",
+        ),
+    ]
+
+    class Loaded(Message):
+        """A query's rows, totals and the owners for the filter, read by a worker."""
+
+        def __init__(
+            self,
+            generation: int,
+            rows: Sequence[RenewalListRow],
+            totals: RenewalTotals,
+            owners: Sequence[RenewalOwner],
+        ) -> None:
+            super().__init__()
+            self.generation = generation
+            self.rows = rows
+            self.totals = totals
+            self.owners = owners
+
+    class OwnerSet(Message):
+        """A communication owner change was queued, or could not be."""
+
+        def __init__(self, client_name: str, owner: str, error: str | None = None) -> None:
+            super().__init__()
+            self.client_name = client_name
+            self.owner = owner
+            self.error = error
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state = RenewalQuery()
+        self.rows: list[RenewalListRow] = []
+        self._generation = 0
+        self._owners: tuple[RenewalOwner, ...] | None = None
+        self._keep_selection: str | None = None
+        """The renewal to select again when rows arrive; None starts at the top."""
+        self._showing_table = False
+
+    # Layout.
+
+    def compose_body(self) -> ComposeResult:
+        cache = self.console_app.cache
+        self._showing_table = cache.available
+        if not cache.available:
+            yield Static(cache.problem or "", id="empty-state", markup=False)
+            return
+        query = self.query_state
+        with Horizontal(id="renewal-filters"):
+            yield Select(
+                [(f"Next {days} days", days) for days in WINDOWS],
+                value=query.window_days,
+                allow_blank=False,
+                compact=True,
+                id="renewal-window",
+                tooltip="Renewals dated from today to this many days ahead (w).",
+            )
+            yield Select(
+                self._owner_options(()),
+                value=ANY,
+                allow_blank=False,
+                compact=True,
+                id="renewal-owner",
+                tooltip="Only renewals of clients this partner employee owns (m: mine).",
+            )
+            yield Select(
+                [("Any status", ANY), *((STATUS_LABELS[s], s) for s in STATUSES)],
+                value=ANY,
+                allow_blank=False,
+                compact=True,
+                id="renewal-status",
+                tooltip="Only renewals with this status.",
+            )
+            yield Select(
+                [("Comms: either", ANY), *((f"Comms: {OWNER_LABELS[o]}", o) for o in OWNER_LABELS)],
+                value=ANY,
+                allow_blank=False,
+                compact=True,
+                id="renewal-comms",
+                tooltip="Only renewals whose client hears from the partner, or from HubSpot.",
+            )
+        yield Label(id="renewal-totals", markup=False)
+        table = RenewalTable(id="renewal-table", cursor_type="row", fixed_columns=1)
+        yield table
+        yield Static(id="renewal-empty", markup=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self._showing_table:
+            self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+            self.table.focus()
+            self._run_query()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Without a cache there is no table: hide its keys rather than offer dead ones.
+        if action == "toggle_mine" and not self.console_app.profile.user_email:
+            return False
+        return self._showing_table or action not in _TABLE_ACTIONS
+
+    @property
+    def table(self) -> RenewalTable:
+        return self.query_one(RenewalTable)
+
+    @property
+    def selected(self) -> RenewalListRow | None:
+        if not self._showing_table or not self.rows or not self.table.display:
+            return None
+        row = self.table.cursor_row
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def _today(self) -> date:
+        # The app's clock, so tests and snapshots see a fixed day; the user's local date.
+        return self.console_app._clock().astimezone().date()
+
+    # Reading the cache.
+
+    def _run_query(self) -> None:
+        self._generation += 1
+        self._load(self._generation, self.query_state, self._today())
+
+    @work(thread=True, exclusive=True, group="renewals-query", exit_on_error=False)
+    def _load(self, generation: int, query: RenewalQuery, today: date) -> None:
+        with self.console_app.cache.borrow() as conn:
+            rows = list(renewal_rows(conn, query, today))
+            totals = renewal_totals(conn, query, today)
+            owners = renewal_owners(conn)
+        self.post_message(self.Loaded(generation, rows, totals, owners))
+
+    @on(Loaded)
+    def _show_loaded(self, message: Loaded) -> None:
+        if message.generation != self._generation:
+            return
+        self.rows = list(message.rows)
+        self._update_owner_options(tuple(message.owners))
+        self.query_one("#renewal-totals", Label).update(
+            totals_text(message.totals, self.query_state.window_days)
+        )
+        self._fill_table()
+        empty = self.query_one("#renewal-empty", Static)
+        empty.update(self._empty_text())
+        empty.display = not self.rows
+        self.table.display = bool(self.rows)
+
+    def _fill_table(self) -> None:
+        table = self.table
+        selected = self._keep_selection
+        table.clear(columns=True)
+        query = self.query_state
+        arrow = " ▼" if query.descending else " ▲"
+        for key, label, width, sort, right in COLUMNS:
+            # The sort shows once, on its own column (days left shares the deadline's order).
+            marked = sort == query.sort and key != "days_left"
+            title = Text(label + (arrow if marked else ""), justify="right" if right else "left")
+            table.add_column(title, key=key, width=max(width, title.cell_len))
+        colours = self.app.get_css_variables()
+        widths = [width for _, _, width, _, _ in COLUMNS]
+        for row in self.rows:
+            cells = self._cells(row, colours)
+            for cell, width in zip(cells, widths, strict=True):
+                # The table crops silently; an ellipsis says there is more.
+                cell.truncate(width, overflow="ellipsis")
+            table.add_row(*cells, key=row.renewal_id)
+        index = next((i for i, r in enumerate(self.rows) if r.renewal_id == selected), 0)
+        if self.rows:
+            table.move_cursor(row=index, animate=False)
+
+    def _cells(self, row: RenewalListRow, colours: dict[str, str]) -> list[Text]:
+        days_style = ""
+        if row.status != "pending":
+            days_style = "dim"
+        elif row.days_left <= URGENT_DAYS:
+            days_style = f"bold {colours['text-error']}"
+        elif row.days_left <= SOON_DAYS:
+            days_style = colours["text-warning"]
+        change_style = ""
+        if row.mrr_change_cents < 0:
+            change_style = colours["text-error"]
+        elif row.mrr_change_cents > 0:
+            change_style = colours["text-success"]
+        last_active = row.last_active_name or row.last_active_employee
+        return [
+            literal(row.client_name),
+            literal(row.products),
+            Text(row.renewal_date.isoformat()),
+            Text(row.decision_deadline.isoformat()),
+            Text(str(row.days_left), style=days_style, justify="right"),
+            literal(STATUS_LABELS.get(row.status, row.status)),
+            Text(format_money(row.mrr_now_cents), justify="right"),
+            Text(signed_money(row.mrr_change_cents), style=change_style, justify="right"),
+            literal(OWNER_LABELS.get(row.communication_owner, row.communication_owner)),
+            literal(row.renewal_manager),
+            literal(last_active) if last_active else Text("—", style="dim"),
+        ]
+
+    def _theme_changed(self, _theme: object) -> None:
+        # The highlight colours are the theme's, resolved when the cells were made.
+        if self._showing_table and self.rows:
+            self._keep_selection = self.selected.renewal_id if self.selected else None
+            self._fill_table()
+
+    def _empty_text(self) -> str:
+        query = self.query_state
+        window = f"the next {query.window_days} days"
+        filtered = any(
+            value is not None
+            for value in (query.owner_email, query.status, query.communication_owner)
+        )
+        if filtered:
+            return (
+                f"No renewal decisions in {window} match these filters. Press / to change the "
+                "filters, or w for a longer window."
+            )
+        if query.window_days < WINDOWS[-1]:
+            return (
+                f"No renewal decisions in {window}. Press w for a longer window (up to "
+                f"{WINDOWS[-1]} days), or r to sync."
+            )
+        return f"No renewal decisions in {window}. Press r to sync if you expect some."
+
+    def reload(self) -> None:
+        if self.console_app.cache.available != self._showing_table:
+            self.call_later(self._rebuild)
+            return
+        if self._showing_table:
+            self._keep_selection = self.selected.renewal_id if self.selected else None
+            self._run_query()
+
+    async def _rebuild(self) -> None:
+        """The cache appeared (or went away) since this screen was built."""
+        await self.recompose()
+        self._owners = None
+        if self._showing_table:
+            self.table.focus()
+            self._run_query()
+
+    # Window, filters and sort.
+
+    def _set_query(self, query: RenewalQuery) -> None:
+        self.query_state = query
+        self._keep_selection = None
+        with self.prevent(Select.Changed):
+            self.query_one("#renewal-window", Select).value = query.window_days
+            self.query_one("#renewal-owner", Select).value = query.owner_email or ANY
+            self.query_one("#renewal-status", Select).value = query.status or ANY
+            self.query_one("#renewal-comms", Select).value = query.communication_owner or ANY
+        self._run_query()
+
+    def _owner_options(self, owners: Sequence[RenewalOwner]) -> list[tuple[Text | str, str]]:
+        mine = self.console_app.profile.user_email
+        options: list[tuple[Text | str, str]] = [("All owners", ANY)]
+        if mine:
+            options.append(("Mine", mine))
+        options += [
+            (literal(owner.name or owner.email), owner.email)
+            for owner in owners
+            if owner.email != mine
+        ]
+        return options
+
+    def _update_owner_options(self, owners: tuple[RenewalOwner, ...]) -> None:
+        if owners == self._owners:
+            return
+        self._owners = owners
+        select = self.query_one("#renewal-owner", Select)
+        with self.prevent(Select.Changed):
+            select.set_options(self._owner_options(owners))
+            # An owner who left the list keeps filtering; the select then reads "All owners"
+            # only if it has no such option.
+            value = self.query_state.owner_email or ANY
+            if any(option_value == value for _, option_value in self._owner_options(owners)):
+                select.value = value
+
+    @on(Select.Changed, "#renewal-filters Select")
+    def _filter_changed(self, event: Select.Changed) -> None:
+        value = event.value
+        query = self.query_state
+        match event.select.id:
+            case "renewal-window":
+                query = replace(query, window_days=int(value))  # type: ignore[arg-type]
+            case "renewal-owner":
+                query = replace(query, owner_email=None if value == ANY else str(value))
+            case "renewal-status":
+                query = replace(query, status=None if value == ANY else str(value))
+            case "renewal-comms":
+                query = replace(query, communication_owner=None if value == ANY else str(value))
+        if query != self.query_state:
+            self._set_query(query)
+
+    def set_window(self, days: int) -> None:
+        self._set_query(replace(self.query_state, window_days=days))
+
+    def action_cycle_window(self) -> None:
+        position = WINDOWS.index(self.query_state.window_days)
+        self.set_window(WINDOWS[(position + 1) % len(WINDOWS)])
+
+    def action_toggle_mine(self) -> None:
+        mine = self.console_app.profile.user_email
+        owner = None if self.query_state.owner_email == mine else mine
+        self._set_query(replace(self.query_state, owner_email=owner))
+
+    def set_status(self, status: str | None) -> None:
+        self._set_query(replace(self.query_state, status=status))
+
+    def action_focus_filters(self) -> None:
+        if self._showing_table:
+            self.query_one("#renewal-owner", Select).focus()
+
+    def action_focus_table(self) -> None:
+        if self._showing_table:
+            self.table.focus()
+
+    def sort_by(self, sort: str, *, descending: bool = False) -> None:
+        self._set_query(replace(self.query_state, sort=sort, descending=descending))
+
+    def action_cycle_sort(self) -> None:
+        position = SORT_CYCLE.index(self.query_state.sort)
+        self.sort_by(SORT_CYCLE[(position + 1) % len(SORT_CYCLE)])
+
+    def action_reverse_sort(self) -> None:
+        self.sort_by(self.query_state.sort, descending=not self.query_state.descending)
+
+    @on(DataTable.HeaderSelected)
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        sort = next((c[3] for c in COLUMNS if c[0] == event.column_key.value), None)
+        if sort is None:
+            return
+        if sort == self.query_state.sort:
+            self.action_reverse_sort()
+        else:
+            self.sort_by(sort)
+
+    # Opening a client.
+
+    @on(DataTable.RowSelected)
+    async def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        await self.action_open_client()
+
+    async def action_open_client(self) -> None:
+        row = self.selected
+        if row is not None:
+            await self.console_app.jump_to_client(row.client_id)
+
+    def action_open_in_browser(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        if urlparse(row.crm_url).scheme not in ("http", "https"):
+            self.notify(
+                "This client has no web address for its company record.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.console_app.open_link(row.crm_url, "browser")
+
+    # Setting the communication owner.
+
+    def action_set_owner(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        self.app.push_screen(
+            CommunicationOwnerModal(row.client_name, row.communication_owner),
+            partial(self._owner_chosen, row),
+        )
+
+    def _owner_chosen(self, row: RenewalListRow, owner: str | None) -> None:
+        if owner is not None:
+            self.set_owner(row, owner)
+
+    def set_owner(self, row: RenewalListRow, owner: str) -> None:
+        """Queue the change offline; the table and the header show it once it is written."""
+        if owner == row.communication_owner:
+            self.notify(
+                f"{OWNER_LABELS[owner]} already owns this renewal's communication.",
+                markup=False,
+            )
+            return
+        self._keep_selection = row.renewal_id
+        self._write_owner(row.renewal_id, row.client_name, owner)
+
+    @work(thread=True, group="renewals-write", exit_on_error=False)
+    def _write_owner(self, renewal_id: str, client_name: str, owner: str) -> None:
+        # Imported here: the outbox pulls in the schema module (SQLModel), which the first
+        # paint must not wait on.
+        from local_store import outbox
+        from local_store.database import connect
+
+        try:
+            conn = connect(self.console_app.cache.path)
+            try:
+                outbox.set_renewal_owner(conn, renewal_id, owner)
+            finally:
+                conn.close()
+        except (CacheError, LookupError, sqlite3.Error) as exc:
+            self.post_message(self.OwnerSet(client_name, owner, error=str(exc)))
+            return
+        self.post_message(self.OwnerSet(client_name, owner))
+
+    @on(OwnerSet)
+    def _owner_set(self, message: OwnerSet) -> None:
+        if message.error:
+            self.notify(
+                message.error,
+                title="Could not set the communication owner",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.notify(
+            f"{OWNER_LABELS[message.owner]} now owns the renewal communication of "
+            f"{message.client_name}. It is sent at the next sync.",
+            markup=False,
+        )
+        # Every screen reads the cache again (this one keeps its selection), and the header
+        # counts the action waiting to sync.
+        self.console_app.data_generation += 1
+        self.console_app.refresh_status()
+
+    # The command palette.
+
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        if not self._showing_table:
+            return
+        for days in WINDOWS:
+            yield PaletteCommand(
+                f"Renewals in the next {days} days",
+                f"Show renewal decisions up to {days} days ahead.",
+                partial(self.set_window, days),
+            )
+        yield PaletteCommand(
+            "Filter renewals", "Choose owner, status, comms.", self.action_focus_filters
+        )
+        if self.console_app.profile.user_email:
+            yield PaletteCommand(
+                "Toggle my renewals",
+                "Only the clients you own, or everyone's.",
+                self.action_toggle_mine,
+            )
+        for status in (None, *STATUSES):
+            label = STATUS_LABELS[status].lower() if status else "any status"
+            yield PaletteCommand(
+                f"Show renewals: {label}",
+                "Filter the renewals by status.",
+                partial(self.set_status, status),
+            )
+        for sort in SORT_CYCLE:
+            yield PaletteCommand(
+                f"Sort renewals by {SORT_LABELS[sort]}",
+                f"Sort the renewals by {SORT_LABELS[sort]}.",
+                partial(self.sort_by, sort),
+            )
+        yield PaletteCommand(
+            "Reverse renewal sort", "Flip the sort order.", self.action_reverse_sort
+        )
+        row = self.selected
+        if row is None:
+            return
+        yield PaletteCommand(
+            "Set communication owner…",
+            "Choose who talks to the selected client about its renewal.",
+            self.action_set_owner,
+        )
+        for owner in COMMUNICATION_OWNERS:
+            yield PaletteCommand(
+                f"Set communication owner: {OWNER_LABELS[owner]}",
+                "Queued offline; sent at the next sync.",
+                partial(self.set_owner, row, owner),
+            )
+        yield PaletteCommand(
+            "Open renewal's client", "Select it on the Clients screen.", self.action_open_client
+        )
+        yield PaletteCommand(
+            "Open renewal's client in CRM",
+            "Open the company record in your browser.",
+            self.action_open_in_browser,
+        )
