@@ -1,4 +1,11 @@
-"""Clients: search, sort and browse every client in the cache."""
+"""Clients: search, filter, sort and browse every client; open one in the detail panel and act
+on it (open its CRM record or HubSpot account, end services, add a note, assign an owner).
+
+The detail panel opens under the table at every size: the table keeps its full width, so all
+ten columns fit at 160 columns, and at 80x24 a few rows stay visible above the panel, so
+moving the cursor still shows which client the panel follows. Actions are queued in the
+outbox from a worker with its own write connection; every screen then re-reads the cache.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +13,37 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import partial
-from typing import ClassVar
+from typing import ClassVar, Literal
 from urllib.parse import urlparse
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
 from console.screens.base import PaletteCommand, PartnerOpsScreen
-from console.text import literal
-from console.widgets.client_table import COLUMNS, PAGE_SIZE, ClientTable
+from console.screens.client_actions import (
+    AssignOwnerModal,
+    ClientFilters,
+    EndServicesModal,
+    FilterModal,
+    NoteModal,
+    OwnerChoice,
+)
+from console.text import format_money, safe_text
+from console.widgets.client_detail import ClientDetailPanel
+from console.widgets.client_table import PAGE_SIZE, ClientTable
+from local_store.client_detail import (
+    ClientDetail,
+    Employee,
+    client_detail,
+    employees,
+    product_names,
+)
 from local_store.queries import (
     ClientListRow,
     ClientOrder,
@@ -33,17 +56,37 @@ from local_store.queries import (
 )
 
 _TABLE_ACTIONS = frozenset(
-    {"focus_search", "focus_table", "cycle_sort", "reverse_sort", "open_in_browser"}
+    {
+        "focus_search",
+        "cycle_sort",
+        "reverse_sort",
+        "filters",
+        "toggle_mine",
+        "open_account",
+        "open_crm",
+        "end_services",
+        "add_note",
+        "assign_owner",
+    }
 )
-SORT_CYCLE = tuple(column.key for column in COLUMNS)
-SORT_LABELS = {column.key: column.label for column in COLUMNS}
+_PANEL_ACTIONS = frozenset({"next_tab", "previous_tab"})
+DEFAULT_AUTHOR = "partnerops"
+"""Who wrote a note when the profile names no user."""
+
+OutboxAction = Literal["end_services", "add_note", "assign_owner"]
+ChoicesFor = Literal["filters", "assign"]
 
 
 class ClientsScreen(PartnerOpsScreen):
     SCREEN_TITLE = "Clients"
+    # Below 120 columns the detail panel stacks its sections instead of setting them side by side.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
     HELP_NOTES = (
-        "Mouse: click a row to select it and double-click to open it. Click a column header "
-        "to sort by that column, and click it again to reverse the order."
+        "Usage is tools in use / active users. enter opens the detail panel under the table; "
+        "moving the cursor updates it, [ and ] switch its tabs, escape closes it. Actions on "
+        "a client work offline: they are queued and sent at the next sync. Mouse: click a row "
+        "to select it and double-click to open it; click a column header to sort by it, and "
+        "again to reverse the order."
     )
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -56,11 +99,25 @@ class ClientsScreen(PartnerOpsScreen):
         ),
         Binding(
             "escape",
-            "focus_table",
-            "Back to table",
+            "back",
+            "Back",
             show=False,
-            id="clients.to-table",
-            tooltip="Leave the search and move to the table.",
+            id="clients.back",
+            tooltip="Leave the search, or close the detail panel.",
+        ),
+        Binding(
+            "f",
+            "filters",
+            "Filter",
+            id="clients.filters",
+            tooltip="Filter by relationship, product, owner, engagement and health.",
+        ),
+        Binding(
+            "m",
+            "toggle_mine",
+            "Mine",
+            id="clients.mine",
+            tooltip="Show only the clients you own (your profile's user_email), or all again.",
         ),
         Binding(
             "s",
@@ -70,14 +127,63 @@ class ClientsScreen(PartnerOpsScreen):
             tooltip="Sort by the next column (or click a column header).",
         ),
         Binding(
-            "S", "reverse_sort", "Reverse", id="clients.reverse", tooltip="Reverse the sort order."
+            "S",
+            "reverse_sort",
+            "Reverse",
+            show=False,
+            id="clients.reverse",
+            tooltip="Reverse the sort order.",
         ),
         Binding(
             "o",
-            "open_in_browser",
-            "Open in CRM",
+            "open_account",
+            "Account",
+            id="clients.open-account",
+            tooltip="Open the selected client's HubSpot account in your browser.",
+        ),
+        Binding(
+            "c",
+            "open_crm",
+            "CRM",
             id="clients.open-crm",
-            tooltip="Open the selected client's company record in your browser.",
+            tooltip="Open the selected client's company record in the CRM.",
+        ),
+        Binding(
+            "n",
+            "add_note",
+            "Note",
+            id="clients.add-note",
+            tooltip="Add a note to the selected client (queued, sent at the next sync).",
+        ),
+        Binding(
+            "a",
+            "assign_owner",
+            "Assign",
+            id="clients.assign-owner",
+            tooltip="Assign an owner to the selected client (queued, sent at the next sync).",
+        ),
+        Binding(
+            "ctrl+e",
+            "end_services",
+            "End services",
+            id="clients.end-services",
+            tooltip="End services for the selected client, after a confirmation.",
+        ),
+        Binding(
+            "right_square_bracket",
+            "next_tab",
+            "Next tab",
+            show=False,
+            id="clients.next-tab",
+            tooltip="Show the detail panel's next tab.",
+        ),
+        Binding(
+            "left_square_bracket",
+            "previous_tab",
+            "Previous tab",
+            show=False,
+            id="clients.previous-tab",
+            tooltip="Show the detail panel's previous tab.",
         ),
     ]
 
@@ -107,6 +213,38 @@ class ClientsScreen(PartnerOpsScreen):
             self.generation = generation
             self.order = order
 
+    class DetailRead(Message):
+        """One client's detail for the panel; `detail` is None if it left the cache."""
+
+        def __init__(self, client_id: str, detail: ClientDetail | None) -> None:
+            super().__init__()
+            self.client_id = client_id
+            self.detail = detail
+
+    class ChoicesRead(Message):
+        """Employees and products from the cache, for the modal that asked for them."""
+
+        def __init__(
+            self,
+            purpose: ChoicesFor,
+            row: ClientListRow | None,
+            employees: list[Employee],
+            products: list[str],
+        ) -> None:
+            super().__init__()
+            self.purpose = purpose
+            self.row = row
+            self.employees = employees
+            self.products = products
+
+    class ActionDone(Message):
+        """An action was queued (`error` None) or could not be."""
+
+        def __init__(self, text: str, error: str | None = None) -> None:
+            super().__init__()
+            self.text = text
+            self.error = error
+
     def __init__(self) -> None:
         super().__init__()
         self.query_state = ClientQuery()
@@ -114,9 +252,12 @@ class ClientsScreen(PartnerOpsScreen):
         self._order: ClientOrder | None = None
         self._total: int | None = None
         self._pending_jump: str | None = None
+        self._open_after_jump = False
         self._cursor_after_load: int | None = 0
         """Where the cursor goes when rows arrive; None keeps it where it is."""
         self._showing_table = False
+        self._owner_names: dict[str, str] = {}
+        """Employee names by email, for the filter line; filled when filters are chosen."""
 
     # Layout.
 
@@ -128,9 +269,10 @@ class ClientsScreen(PartnerOpsScreen):
             return
         with Horizontal(id="client-search-bar"):
             yield Input(placeholder="/ search name or domain", id="client-search", compact=True)
+            yield Label(id="client-filters", markup=False)
             yield Label(id="client-count")
-        yield ClientTable(id="client-table")
-        yield Static(id="client-detail", markup=False)
+        yield ClientTable(self.console_app.profile.client_columns, id="client-table")
+        yield ClientDetailPanel(id="client-detail")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -159,11 +301,23 @@ class ClientsScreen(PartnerOpsScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Without a cache there is no table: hide its keys rather than offer dead ones.
-        return self._showing_table or action not in _TABLE_ACTIONS
+        if action in _TABLE_ACTIONS:
+            return self._showing_table
+        if action in _PANEL_ACTIONS:
+            return self.detail_open
+        return True
 
     @property
     def table(self) -> ClientTable:
         return self.query_one(ClientTable)
+
+    @property
+    def panel(self) -> ClientDetailPanel:
+        return self.query_one(ClientDetailPanel)
+
+    @property
+    def detail_open(self) -> bool:
+        return self._showing_table and self.panel.client_id is not None
 
     # Reading the cache.
 
@@ -254,6 +408,8 @@ class ClientsScreen(PartnerOpsScreen):
             self._total = None
             self._cursor_after_load = None
             self._run_query()
+            if self.panel.client_id is not None:
+                self._read_detail(self.panel.client_id)
 
     async def _rebuild(self) -> None:
         """The cache appeared (or went away) since this screen was built."""
@@ -261,11 +417,12 @@ class ClientsScreen(PartnerOpsScreen):
         if self._showing_table:
             self._start_table()
 
-    # Search and sort.
+    # Search, filters and sort.
 
     def _set_query(self, query: ClientQuery) -> None:
         self.query_state = query
         self._cursor_after_load = 0
+        self._show_filters()
         self._run_query()
 
     @on(Input.Changed, "#client-search")
@@ -277,19 +434,83 @@ class ClientsScreen(PartnerOpsScreen):
         self.table.focus()
 
     def action_focus_search(self) -> None:
-        if self._showing_table:
-            self.query_one("#client-search", Input).focus()
+        self.query_one("#client-search", Input).focus()
 
-    def action_focus_table(self) -> None:
-        if self._showing_table:
-            self.table.focus()
+    def action_back(self) -> None:
+        if not self._showing_table:
+            return
+        searching = self.query_one("#client-search", Input).has_focus
+        if not searching and self.detail_open:
+            self.close_detail()
+        self.table.focus()
+
+    def action_filters(self) -> None:
+        self._read_choices("filters", None)
+
+    def _apply_filters(self, filters: ClientFilters | None) -> None:
+        if filters is None:
+            return
+        self._set_query(
+            replace(
+                self.query_state,
+                relationship=filters.relationship,
+                product=filters.product,
+                owner_email=filters.owner_email,
+                engagement_band=filters.engagement_band,
+                health=filters.health,
+            )
+        )
+
+    def clear_filters(self) -> None:
+        query = self.query_state
+        self._set_query(
+            ClientQuery(search=query.search, sort=query.sort, descending=query.descending)
+        )
+
+    def action_toggle_mine(self) -> None:
+        me = self.console_app.profile.user_email
+        if not me:
+            self.notify(
+                '"Mine" is unavailable: this profile names no user. Set user_email in its '
+                "section of the config file.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        mine = self.query_state.owner_email == me
+        self._set_query(replace(self.query_state, owner_email=None if mine else me))
+
+    def _show_filters(self) -> None:
+        query = self.query_state
+        me = self.console_app.profile.user_email
+        parts: list[str] = []
+        if query.relationship:
+            parts.append(query.relationship.capitalize())
+        if query.product:
+            parts.append(safe_text(query.product))
+        if query.owner_email:
+            owner = self._owner_names.get(query.owner_email, query.owner_email)
+            parts.append("mine" if query.owner_email == me else f"owner {safe_text(owner)}")
+        if query.engagement_band:
+            parts.append(f"engagement {query.engagement_band}")
+        if query.health:
+            parts.append(f"health {query.health}")
+        label = self.query_one("#client-filters", Label)
+        label.update(Content.styled(" · ".join(parts), "$text-accent") if parts else "")
+        label.display = bool(parts)
 
     def sort_by(self, column: str, *, descending: bool = False) -> None:
         self._set_query(replace(self.query_state, sort=column, descending=descending))
 
+    @property
+    def sort_keys(self) -> tuple[str, ...]:
+        """The shown columns' sort keys, in the order `s` cycles through them."""
+        return tuple(column.key for column in self.table.columns)
+
     def action_cycle_sort(self) -> None:
-        position = SORT_CYCLE.index(self.query_state.sort)
-        self.sort_by(SORT_CYCLE[(position + 1) % len(SORT_CYCLE)])
+        keys = self.sort_keys
+        position = keys.index(self.query_state.sort) if self.query_state.sort in keys else -1
+        self.sort_by(keys[(position + 1) % len(keys)])
 
     def action_reverse_sort(self) -> None:
         self.sort_by(self.query_state.sort, descending=not self.query_state.descending)
@@ -301,41 +522,198 @@ class ClientsScreen(PartnerOpsScreen):
         else:
             self.sort_by(event.column)
 
-    # Opening a client.
+    # The detail panel.
 
     @on(ClientTable.Opened)
     def _opened(self, event: ClientTable.Opened) -> None:
-        row = event.row
-        detail = Text.assemble(
-            literal(row.name, "bold"),
-            " · ",
-            literal(row.domain),
-            " · company record ",
-            literal(row.crm_url),
-            " · account ",
-            literal(row.account_url),
-            ("   o opens the company record; the full detail panel is not built yet.", "dim"),
-        )
-        panel = self.query_one("#client-detail", Static)
-        panel.update(detail)
-        panel.add_class("-shown")
+        self.open_detail(event.row)
 
-    def action_open_in_browser(self) -> None:
-        row = self.table.cursor_client if self._showing_table else None
-        if row is None:
-            return
-        if urlparse(row.crm_url).scheme not in ("http", "https"):
+    def open_detail(self, row: ClientListRow) -> None:
+        self.panel.show_reading(row.id, row.name)
+        self.add_class("-detail-open")
+        self._read_detail(row.id)
+
+    def close_detail(self) -> None:
+        self.panel.client_id = None
+        self.remove_class("-detail-open")
+
+    @on(ClientTable.Highlighted)
+    def _follow_cursor(self, event: ClientTable.Highlighted) -> None:
+        if self.detail_open and event.row is not None:
+            self.open_detail(event.row)
+
+    @work(thread=True, exclusive=True, group="client-detail", exit_on_error=False)
+    def _read_detail(self, client_id: str) -> None:
+        with self.console_app.cache.borrow() as conn:
+            detail = client_detail(conn, client_id)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.DetailRead(client_id, detail))
+
+    @on(DetailRead)
+    def _show_detail(self, message: DetailRead) -> None:
+        if message.client_id != self.panel.client_id:
+            return  # the cursor moved on, or the panel closed
+        if message.detail is None:
+            self.panel.show_missing()
+        else:
+            self.panel.show(message.detail)
+
+    def action_next_tab(self) -> None:
+        self.panel.switch_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self.panel.switch_tab(-1)
+
+    # Actions on the selected client.
+
+    @property
+    def selected(self) -> ClientListRow | None:
+        return self.table.cursor_client if self._showing_table else None
+
+    def _open(self, url: str, what: str) -> None:
+        if urlparse(url).scheme not in ("http", "https"):
             self.notify(
-                "This client has no web address for its company record.",
-                severity="warning",
-                markup=False,
+                f"This client has no web address for its {what}.", severity="warning", markup=False
             )
             return
-        self.app.open_url(row.crm_url)
+        self.console_app.open_link(url, what)
 
-    def jump_to(self, client_id: str) -> None:
-        """Select a client, clearing the search if it hides the client."""
+    def action_open_account(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._open(row.account_url, "HubSpot account")
+
+    def action_open_crm(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._open(row.crm_url, "company record")
+
+    def action_end_services(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        if row.services_status == "ending":
+            self.notify("Ending services for this client is already waiting to sync.")
+            return
+
+        def confirmed(yes: object) -> None:
+            if yes is True:
+                self._queue(
+                    f"Queued: end services for {safe_text(row.name)}",
+                    "end_services",
+                    row.id,
+                )
+
+        self.app.push_screen(EndServicesModal(row.name, row.mrr_cents), confirmed)
+
+    def action_add_note(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        author = self.console_app.profile.user_email or DEFAULT_AUTHOR
+
+        def written(text: object) -> None:
+            if isinstance(text, str):
+                self._queue(
+                    f"Queued: note on {safe_text(row.name)}",
+                    "add_note",
+                    "client",
+                    row.id,
+                    text,
+                    author,
+                )
+
+        self.app.push_screen(NoteModal(row.name), written)
+
+    def action_assign_owner(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._read_choices("assign", row)
+
+    @work(thread=True, exclusive=True, group="client-choices", exit_on_error=False)
+    def _read_choices(self, purpose: ChoicesFor, row: ClientListRow | None) -> None:
+        with self.console_app.cache.borrow() as conn:
+            people = employees(conn)
+            products = product_names(conn) if purpose == "filters" else []
+        self.post_message(self.ChoicesRead(purpose, row, people, products))
+
+    @on(ChoicesRead)
+    def _choices_read(self, message: ChoicesRead) -> None:
+        self._owner_names = {person.email: person.name for person in message.employees}
+        if message.purpose == "filters":
+            query = self.query_state
+            current = ClientFilters(
+                query.relationship,
+                query.product,
+                query.owner_email,
+                query.engagement_band,
+                query.health,
+            )
+            modal = FilterModal(current, message.products, message.employees)
+            self.app.push_screen(modal, self._apply_filters)
+            return
+        row = message.row
+        if row is None:
+            return
+
+        def picked(choice: object) -> None:
+            if isinstance(choice, OwnerChoice):
+                owner = self._owner_names.get(choice.email or "", choice.email) or "nobody"
+                self._queue(
+                    f"Queued: {safe_text(owner)} owns {safe_text(row.name)}",
+                    "assign_owner",
+                    row.id,
+                    choice.email,
+                )
+
+        self.app.push_screen(AssignOwnerModal(row.name, message.employees, row.owner_email), picked)
+
+    def _queue(self, done: str, action: OutboxAction, *args: object) -> None:
+        self._write_action(done, action, args)
+
+    @work(thread=True, group="client-action", exit_on_error=False)
+    def _write_action(self, done: str, action: OutboxAction, args: tuple[object, ...]) -> None:
+        # The outbox pulls in SQLModel through `writes`; imported here, off the first paint.
+        from local_store import outbox
+        from local_store.database import CacheError, connect
+
+        try:
+            # The cache reader's connections are for reading; a write gets its own.
+            conn = connect(self.console_app.cache.path)
+            try:
+                getattr(outbox, action)(conn, *args)
+            finally:
+                conn.close()
+        except (CacheError, sqlite3.DatabaseError, LookupError, ValueError) as exc:
+            self.post_message(self.ActionDone(done, f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(self.ActionDone(done))
+
+    @on(ActionDone)
+    def _action_done(self, message: ActionDone) -> None:
+        if message.error is not None:
+            self.notify(
+                message.error, title="Could not queue the action", severity="error", markup=False
+            )
+            return
+        self.notify(f"{message.text} — waiting to sync{self._undo_hint()}", markup=False)
+        app = self.console_app
+        app.data_generation += 1  # this screen and the others read the cache again
+        app.refresh_status()
+
+    def _undo_hint(self) -> str:
+        """ " (u to undo)" when some binding undoes the last action; the app owns undo."""
+        for key, active in self.active_bindings.items():
+            if "undo" in active.binding.action and active.enabled:
+                return f" ({self.app.get_key_display(active.binding) or key} to undo)"
+        return ""
+
+    # Jumping here from elsewhere.
+
+    def jump_to(self, client_id: str, *, open_detail: bool = True) -> None:
+        """Select a client (clearing a search or filter that hides it) and open its detail."""
         self._pending_jump = client_id
+        self._open_after_jump = open_detail
         if self._order is not None:
             self._resolve_jump()
 
@@ -359,6 +737,9 @@ class ClientsScreen(PartnerOpsScreen):
             return
         self.table.move_cursor(index, center=True)
         self.table.focus()
+        row = self.table.cursor_client
+        if self._open_after_jump and row is not None:
+            self.open_detail(row)
 
     # The command palette.
 
@@ -369,17 +750,52 @@ class ClientsScreen(PartnerOpsScreen):
             "Search clients", "Search by name or domain.", self.action_focus_search
         )
         yield PaletteCommand(
+            "Filter clients…",
+            "Filter by relationship, product, owner, engagement and health.",
+            self.action_filters,
+        )
+        yield PaletteCommand(
+            "Show only my clients (toggle)",
+            "Clients owned by your profile's user, or all again.",
+            self.action_toggle_mine,
+        )
+        yield PaletteCommand("Clear client filters", "Show every client.", self.clear_filters)
+        yield PaletteCommand(
             "Reverse client sort", "Flip the sort order.", self.action_reverse_sort
         )
-        for key in SORT_CYCLE:
-            label = SORT_LABELS[key].lower()
+        for column in self.table.columns:
+            label = column.label.lower()
             yield PaletteCommand(
                 f"Sort clients by {label}",
                 f"Sort the table by {label}.",
-                partial(self.sort_by, key),
+                partial(self.sort_by, column.key),
             )
+        row = self.selected
+        if row is None:
+            return
+        yield PaletteCommand(
+            "Open client details",
+            "Open the selected client's detail panel.",
+            partial(self.open_detail, row),
+        )
+        yield PaletteCommand(
+            "Open client's HubSpot account",
+            "Open the selected client's HubSpot account in your browser.",
+            self.action_open_account,
+        )
         yield PaletteCommand(
             "Open client in CRM",
             "Open the selected client's company record.",
-            self.action_open_in_browser,
+            self.action_open_crm,
+        )
+        yield PaletteCommand(
+            "Add note to client…", "Write a note on the selected client.", self.action_add_note
+        )
+        yield PaletteCommand(
+            "Assign client owner…", "Choose who owns the selected client.", self.action_assign_owner
+        )
+        yield PaletteCommand(
+            "End services for client…",
+            f"Remove the selected client ({format_money(row.mrr_cents)} MRR) after a confirmation.",
+            self.action_end_services,
         )

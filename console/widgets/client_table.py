@@ -3,7 +3,7 @@
 It holds no rows of its own beyond a few cached pages. Whoever shows it passes a row count
 and a function that reads one page of rows (offset, limit); the table asks for a page the
 first time one of its lines comes into view. Line 0 is the column header and does not scroll
-vertically.
+vertically. Which columns show, and in which order, is the profile's `client_columns`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from console.text import format_date, format_money, safe_text
-from local_store.queries import ClientListRow
+from local_store.queries import HEALTH_BANDS, ClientListRow
 
 PageFetcher = Callable[[int, int], Sequence[ClientListRow | None]]
 """Reads rows `offset` to `offset + limit`; None stands for a row deleted since counting."""
@@ -44,8 +44,24 @@ def _fit(text: str, width: int, align: Literal["left", "right"]) -> str:
     return padding + text if align == "right" else text + padding
 
 
+ENDING_TEXT = "ending — waiting to sync"
+"""Shown across a row whose End services action waits to sync."""
+
+
 def _owner(row: ClientListRow) -> str | None:
     return row.owner_name or row.owner_email
+
+
+def health_band(score: int | None) -> str | None:
+    """The band of a health score (PRODUCT.md §4); None before the score is computed."""
+    if score is None:
+        return None
+    return next((band for band, (low, high) in HEALTH_BANDS.items() if low <= score <= high), None)
+
+
+def _health(row: ClientListRow) -> str | None:
+    band = health_band(row.health_score)
+    return f"{row.health_score} {band}" if band else None
 
 
 class _LineStyles(NamedTuple):
@@ -53,6 +69,7 @@ class _LineStyles(NamedTuple):
     header: Style
     cursor: Style
     muted: Style
+    bands: dict[str, Style]
 
 
 class Column(NamedTuple):
@@ -65,16 +82,21 @@ class Column(NamedTuple):
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "Name", 24, lambda r: r.name),
-    Column("domain", "Domain", 24, lambda r: r.domain),
-    Column("products", "Products", 24, lambda r: r.products or None),
+    Column("name", "Name", 18, lambda r: r.name),
+    Column("domain", "Domain", 20, lambda r: r.domain),
+    Column("products", "Products", 20, lambda r: r.products or None),
     Column("relationship", "Relationship", 12, lambda r: r.relationship.capitalize()),
+    Column("usage", "Usage", 9, lambda r: f"{r.tools_in_use} / {r.active_users}", "right"),
     Column("mrr", "MRR", 9, lambda r: format_money(r.mrr_cents), "right"),
     Column("engagement", "Engagement", 10, lambda r: f"{r.engagement_score} {r.engagement_band}"),
-    Column("owner", "Owner", 18, _owner),
-    Column("renewal", "Next renewal", 12, lambda r: format_date(r.next_renewal) or None),
+    Column("health", "Health", 10, _health),
+    Column("renewal", "Renewal", 10, lambda r: format_date(r.next_renewal) or None),
+    Column("owner", "Owner", 16, _owner),
 )
-"""The first column takes whatever width the others leave."""
+"""Every column the table can show (`sync.profile.CLIENT_COLUMNS`), in the default order.
+Usage is tools in use / active users. The first column shown takes whatever width the others
+leave; with all ten at 160 columns nothing needs a horizontal scroll."""
+COLUMNS_BY_KEY: dict[str, Column] = {column.key: column for column in COLUMNS}
 
 
 class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
@@ -152,6 +174,10 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         "client-table--header",
         "client-table--cursor",
         "client-table--muted",
+        "client-table--ending",
+        "client-table--health-red",
+        "client-table--health-yellow",
+        "client-table--health-green",
     }
 
     DEFAULT_CSS = """
@@ -161,6 +187,10 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         height: 1fr;
         & > .client-table--header { background: $panel; color: $foreground; text-style: bold; }
         & > .client-table--muted { color: $text-muted; }
+        & > .client-table--ending { color: $text-warning; text-style: italic; }
+        & > .client-table--health-red { color: $text-error; }
+        & > .client-table--health-yellow { color: $text-warning; }
+        & > .client-table--health-green { color: $text-success; }
         & > .client-table--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -190,15 +220,30 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
             super().__init__()
             self.column = column
 
-    def __init__(self, *, id: str | None = None) -> None:
+    class Highlighted(Message):
+        """The cursor moved to another row (or the rows under it changed)."""
+
+        def __init__(self, row: ClientListRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, columns: Sequence[str] = (), *, id: str | None = None) -> None:
+        """`columns` are keys of `COLUMNS`, in the order to show them; empty shows them all."""
         super().__init__(id=id)
+        unknown = [key for key in columns if key not in COLUMNS_BY_KEY]
+        if unknown:
+            raise ValueError(f"unknown client columns: {', '.join(unknown)}")
+        self.columns: tuple[Column, ...] = (
+            tuple(COLUMNS_BY_KEY[key] for key in columns) if columns else COLUMNS
+        )
         self._row_count = 0
         self._fetch: PageFetcher = lambda offset, limit: ()
         self._pages: OrderedDict[int, Sequence[ClientListRow | None]] = OrderedDict()
         self._cursor = 0
         self._sort = "name"
         self._descending = False
-        self._widths: tuple[int, ...] = tuple(c.width for c in COLUMNS)
+        self._widths: tuple[int, ...] = tuple(c.width for c in self.columns)
+        self._highlighted_id: str | None = None
         self._line_cache: dict[tuple[int, bool], Strip] = {}
         self._line_styles: _LineStyles | None = None
 
@@ -236,6 +281,7 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._line_cache.clear()
         self._update_virtual_size()
         self.move_cursor(cursor)
+        self._post_highlighted()
         self.refresh()
 
     def row_at(self, index: int) -> ClientListRow | None:
@@ -258,8 +304,9 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
     # Layout.
 
     def _column_widths(self, width: int) -> tuple[int, ...]:
-        fixed = sum(c.width for c in COLUMNS[1:]) + GAP * len(COLUMNS)
-        return (max(COLUMNS[0].width, width - fixed), *(c.width for c in COLUMNS[1:]))
+        first, *rest = self.columns
+        fixed = sum(c.width for c in rest) + GAP * len(self.columns)
+        return (max(first.width, width - fixed), *(c.width for c in rest))
 
     def _update_virtual_size(self) -> None:
         # Leave room for the vertical scrollbar even before it shows, so that its arrival
@@ -269,7 +316,7 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         if widths != self._widths:
             self._widths = widths
             self._line_cache.clear()
-        line_width = sum(self._widths) + GAP * len(COLUMNS)
+        line_width = sum(self._widths) + GAP * len(self.columns)
         self.virtual_size = Size(line_width, self._row_count + 1)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -286,28 +333,50 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _line(self, cells: Sequence[tuple[str, Style]], base: Style) -> Strip:
         segments = [Segment(" " * (GAP // 2), base)]
-        for column, width, (text, style) in zip(COLUMNS, self._widths, cells, strict=True):
+        for column, width, (text, style) in zip(self.columns, self._widths, cells, strict=True):
             segments.append(Segment(_fit(text, width, column.align), style))
             segments.append(Segment(" " * GAP, base))
-        return Strip(segments, sum(self._widths) + GAP * len(COLUMNS) + GAP // 2)
+        return Strip(segments, self._line_width)
+
+    @property
+    def _line_width(self) -> int:
+        return sum(self._widths) + GAP * len(self.columns) + GAP // 2
+
+    def _ending_line(self, first_cell: tuple[str, Style], note: Style, base: Style) -> Strip:
+        """The first cell, then the pending End services across the other columns."""
+        first_width = self._widths[0]
+        rest_width = self._line_width - GAP // 2 - first_width - GAP
+        segments = [
+            Segment(" " * (GAP // 2), base),
+            Segment(_fit(first_cell[0], first_width, "left"), first_cell[1]),
+            Segment(" " * GAP, base),
+            Segment(_fit(ENDING_TEXT, max(rest_width, 1), "left"), note),
+        ]
+        return Strip(segments, self._line_width)
 
     def _styles(self) -> _LineStyles:
         # `rich_style` walks every ancestor; reading it once per line doubled the first paint.
         if self._line_styles is None:
             base = self.rich_style
             cursor = base + self.get_component_rich_style("client-table--cursor", partial=True)
+
+            def partial_style(name: str) -> Style:
+                return base + self.get_component_rich_style(name, partial=True)
+
             self._line_styles = _LineStyles(
                 base=base,
                 header=self.get_component_rich_style("client-table--header"),
                 cursor=cursor,
-                muted=base + self.get_component_rich_style("client-table--muted", partial=True),
+                muted=partial_style("client-table--muted"),
+                bands={band: partial_style(f"client-table--health-{band}") for band in HEALTH_BANDS}
+                | {"ending": partial_style("client-table--ending")},
             )
         return self._line_styles
 
     def _header_strip(self) -> Strip:
         style = self._styles().header
         cells = []
-        for column in COLUMNS:
+        for column in self.columns:
             label = column.label
             if column.key == self._sort:
                 label += " ▼" if self._descending else " ▲"
@@ -324,13 +393,22 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         muted = styles.cursor if is_cursor else styles.muted
         row = self.row_at(index)
         if row is None:
-            cells = [("(removed since the last count)", muted)] + [("", base)] * (len(COLUMNS) - 1)
+            cells = [("(removed since the last count)", muted)]
+            cells += [("", base)] * (len(self.columns) - 1)
+            strip = self._line(cells, base)
         else:
             cells = []
-            for column in COLUMNS:
+            for column in self.columns:
                 value = column.cell(row)
-                cells.append((safe_text(value), base) if value else ("—", muted))
-        strip = self._line(cells, base)
+                style = base
+                if column.key == "health" and not is_cursor:
+                    style = styles.bands.get(health_band(row.health_score) or "", base)
+                cells.append((safe_text(value), style) if value else ("—", muted))
+            if row.services_status == "ending":
+                note = styles.cursor if is_cursor else styles.bands["ending"]
+                strip = self._ending_line(cells[0], note, base)
+            else:
+                strip = self._line(cells, base)
         if len(self._line_cache) >= LINE_CACHE_SIZE:
             self._line_cache.clear()
         self._line_cache[(index, is_cursor)] = strip
@@ -369,6 +447,15 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._scroll_cursor_into_view()
         for row in {previous, self._cursor}:
             self.refresh_line(row + 1)
+        if self._cursor != previous:
+            self._post_highlighted()
+
+    def _post_highlighted(self) -> None:
+        row = self.cursor_client
+        row_id = row.id if row is not None else None
+        if row_id != self._highlighted_id:
+            self._highlighted_id = row_id
+            self.post_message(self.Highlighted(row))
 
     def _cursor_in_view(self) -> bool:
         top = int(self.scroll_y)
@@ -412,7 +499,7 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _column_at(self, x: int) -> Column | None:
         left = GAP // 2
-        for column, width in zip(COLUMNS, self._widths, strict=True):
+        for column, width in zip(self.columns, self._widths, strict=True):
             if left <= x < left + width + GAP:
                 return column
             left += width + GAP
