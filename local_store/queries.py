@@ -27,9 +27,10 @@ SORT_COLUMNS: dict[str, str] = {
     "owner": "owner_email",
     "renewal": "next_renewal_date",
     "health": "health_score",
+    "usage": "tools_in_use",
 }
-"""Public sort key → column. Every column but `products` has an index, so a page at any
-offset is read in index order without sorting the whole table."""
+"""Public sort key → column. Every column but `products` and `usage` has an index, so a page
+at any offset is read in index order without sorting the whole table."""
 
 HEALTH_BANDS: dict[str, tuple[int, int]] = {"red": (0, 50), "yellow": (51, 75), "green": (76, 100)}
 """Health score ranges, PRODUCT.md §4."""
@@ -172,6 +173,10 @@ class ClientListRow(NamedTuple):
     health_score: int | None
     crm_url: str
     account_url: str
+    tools_in_use: int
+    active_users: int
+    services_status: str
+    """'ending' while an End services action waits to sync; 'ended' rows are never listed."""
 
 
 def _escape_like(text: str) -> str:
@@ -232,7 +237,7 @@ def count_clients(conn: sqlite3.Connection, query: ClientQuery) -> int:
 _ROW_FIELDS = (
     "id", "name", "domain", "products", "relationship", "mrr_cents", "engagement_score",
     "engagement_band", "owner_email", "owner_name", "next_renewal_date", "health_score",
-    "crm_url", "account_url",
+    "crm_url", "account_url", "tools_in_use", "active_users", "services_status",
 )  # fmt: skip
 _ROW_SELECT = ", ".join(_ROW_FIELDS).replace(
     "owner_name",
