@@ -1,16 +1,471 @@
-"""Tier: credited tier, points and credit over time (PRODUCT.md §2). Not built yet."""
+"""Tier: the partner's tier figures, sold credit per month, and what expires next.
+
+Everything comes from `local_store.tier`, read in workers. Picking a month on the chart
+shows its breakdown at once (the chart already holds the sums) and reads the clients behind
+it in a worker; `enter` on a client opens it on the Clients screen.
+"""
 
 from __future__ import annotations
 
-from console.screens.placeholder import PlaceholderScreen
+from collections.abc import Iterable
+from datetime import date, datetime
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from console.screens.base import PaletteCommand, PartnerOpsScreen
+from console.text import format_local_time, format_money, format_relative, literal
+from console.widgets.credit_chart import MONTH_NAMES, CreditChart
+from local_store.tier import (
+    MIN_MEDIAN_APP_USAGE,
+    SIDES,
+    CreditMonth,
+    CreditProjection,
+    MonthClient,
+    TierReport,
+    credit_by_month,
+    credit_projection,
+    month_clients,
+    tier_report,
+    tier_threshold,
+)
+
+CHART_MONTHS = 12
+PROJECTION_MONTHS = 3
+PROGRESS_WIDTH = 24
+PROJECTION_CLIENTS = 3
+NO_DATA = (
+    "There are no tier figures in the cache yet. Press r (or run `partnerops sync`) to fetch "
+    "the partner's tier and sold credit."
+)
+KIND_LABELS = {
+    "new": "New",
+    "increased": "Increased",
+    "expired": "Expired or churned",
+    "decreased": "Decreased",
+}
+SIDE_TITLES = {"total": "Total", "gained": "Gained", "lost": "Lost"}
+_GOOD, _BAD, _MUTED = "$text-success", "$text-error", "$text-muted"
 
 
-class TierScreen(PlaceholderScreen):
+def _signed(points: int) -> str:
+    return f"{points:+,}".replace("-", "−")
+
+
+def _month_title(month: date) -> str:
+    return f"{MONTH_NAMES[month.month - 1]} {month.year}"
+
+
+def _server(value: object, style: str = "") -> Content:
+    """A cache string as inert content: never markup, controls shown visibly."""
+    return Content.from_rich_text(literal(value)).stylize(style)
+
+
+class TierClientList(DataTable[Text], inherit_bindings=False):
+    """The clients behind one side of a month; every key has an id so a keymap can move it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "select_cursor",
+            "Open client",
+            id="tier.open-client",
+            tooltip="Open the selected client on the Clients screen.",
+        ),
+        Binding("up", "cursor_up", "Up", show=False, id="tier.list-up", tooltip="Previous client."),
+        Binding(
+            "down", "cursor_down", "Down", show=False, id="tier.list-down", tooltip="Next client."
+        ),
+        Binding(
+            "pageup", "page_up", "Page up", show=False, id="tier.list-page-up", tooltip="Page up."
+        ),
+        Binding(
+            "pagedown",
+            "page_down",
+            "Page down",
+            show=False,
+            id="tier.list-page-down",
+            tooltip="Page down.",
+        ),
+        Binding(
+            "home", "scroll_top", "First", show=False, id="tier.list-first", tooltip="First client."
+        ),
+        Binding(
+            "end", "scroll_bottom", "Last", show=False, id="tier.list-last", tooltip="Last client."
+        ),
+    ]
+
+    def __init__(self, side: str) -> None:
+        super().__init__(id=f"tier-list-{side}", cursor_type="row", zebra_stripes=True)
+        self.side = side
+        self.client_ids: dict[str, str] = {}
+        """Row key → client id; a client can have a row per kind."""
+
+    def on_mount(self) -> None:
+        self.add_column("Client", key="client")
+        self.add_column("Kind", key="kind")
+        self.add_column(Text("Points", justify="right"), key="points")
+        self.add_column(Text("MRR basis", justify="right"), key="mrr")
+
+    def show(self, rows: list[MonthClient]) -> None:
+        self.clear()
+        self.client_ids = {}
+        for row in rows:
+            key = f"{row.client_id}\x00{row.kind}"
+            self.client_ids[key] = row.client_id
+            name = (
+                literal(row.name)
+                if row.name is not None
+                else literal(f"{row.client_id} (not in the cache)", "dim")
+            )
+            self.add_row(
+                name,
+                Text(KIND_LABELS.get(row.kind, row.kind)),
+                Text(_signed(row.points), justify="right"),
+                Text(format_money(row.mrr_basis_cents), justify="right"),
+                key=key,
+            )
+
+
+class TierScreen(PartnerOpsScreen):
     SCREEN_TITLE = "Tier"
-    PLANNED = (
-        "The credited tier and current performance, total points and points to the next "
-        "tier, median app usage and certified status, and when the vendor last refreshed "
-        "the figures. A monthly chart of sold tier credit broken down into new, increased, "
-        "expired and decreased credit, with the clients behind each figure, and a projection "
-        "of the credit that expires in the next three months."
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    HELP_NOTES = (
+        "Pick a month on the chart (left and right, or click a bar) to see its breakdown and the "
+        "clients behind it. Tab moves to the Total, Gained and Lost lists; enter opens a client. "
+        "Figures are the vendor's, refreshed daily between 6 and 8 AM."
     )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "c",
+            "focus_chart",
+            "Chart",
+            id="tier.chart",
+            tooltip="Move to the credit chart to pick a month.",
+        ),
+        Binding(
+            "t",
+            "show_side('total')",
+            "Total",
+            show=False,
+            id="tier.total",
+            tooltip="List every client behind the selected month.",
+        ),
+        Binding(
+            "g",
+            "show_side('gained')",
+            "Gained",
+            show=False,
+            id="tier.gained",
+            tooltip="List the clients who brought new or increased credit.",
+        ),
+        Binding(
+            "l",
+            "show_side('lost')",
+            "Lost",
+            show=False,
+            id="tier.lost",
+            tooltip="List the clients whose credit expired, churned or decreased.",
+        ),
+    ]
+
+    class Loaded(Message):
+        """The report, the months and the projection, read by a worker."""
+
+        def __init__(
+            self,
+            report: TierReport | None,
+            months: list[CreditMonth],
+            projection: CreditProjection,
+        ) -> None:
+            super().__init__()
+            self.report = report
+            self.months = months
+            self.projection = projection
+
+    class MonthClientsRead(Message):
+        """The clients behind one month, per side, read by a worker."""
+
+        def __init__(self, month: date, sides: dict[str, list[MonthClient]]) -> None:
+            super().__init__()
+            self.month = month
+            self.sides = sides
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._showing_body = False
+
+    # Layout.
+
+    def compose_body(self) -> ComposeResult:
+        cache = self.console_app.cache
+        self._showing_body = cache.available
+        if not cache.available:
+            yield Static(cache.problem or "", id="empty-state", markup=False)
+            return
+        yield Static(NO_DATA, id="empty-state", classes="tier-no-data", markup=False)
+        with VerticalScroll(id="tier-body"):
+            with Horizontal(id="tier-top", classes="tier-row"):
+                yield Static(id="tier-report", classes="tier-panel")
+                yield Static(id="tier-projection", classes="tier-panel")
+            yield CreditChart(id="credit-chart")
+            with Horizontal(id="tier-month", classes="tier-row"):
+                yield Static(id="tier-breakdown", classes="tier-panel")
+                with TabbedContent(id="tier-clients"):
+                    for side in SIDES:
+                        with TabPane(SIDE_TITLES[side], id=f"tier-tab-{side}"):
+                            yield TierClientList(side)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._start()
+
+    def _start(self) -> None:
+        if self._showing_body:
+            self.query_one("#tier-report").border_title = "Tier report"
+            self.query_one(
+                "#tier-projection"
+            ).border_title = f"Next {PROJECTION_MONTHS} months if nothing is sold"
+            self.query_one(CreditChart).border_title = "Sold tier credit"
+            self.query_one("#tier-breakdown").border_title = "Month"
+            # Without scrolling: at 80x24 the report, above the chart, is what shows first.
+            self.query_one(CreditChart).focus(scroll_visible=False)
+            self._load(self._today())
+
+    def _now(self) -> datetime:
+        # The app's clock, so tests and snapshots see a fixed moment.
+        return self.console_app._clock()
+
+    def _today(self) -> date:
+        return self._now().astimezone().date()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Without a cache there is nothing to move to: hide the keys rather than offer dead ones.
+        return self._showing_body or action not in ("focus_chart", "show_side")
+
+    # Reading the cache.
+
+    @work(thread=True, exclusive=True, group="tier-read", exit_on_error=False)
+    def _load(self, today: date) -> None:
+        with self.console_app.cache.borrow() as conn:
+            report = tier_report(conn)
+            months = credit_by_month(conn, CHART_MONTHS, until=today)
+            projection = credit_projection(conn, today, PROJECTION_MONTHS)
+        self.post_message(self.Loaded(report, months, projection))
+
+    @work(thread=True, exclusive=True, group="tier-month", exit_on_error=False)
+    def _load_month(self, month: date) -> None:
+        with self.console_app.cache.borrow() as conn:
+            sides = {side: month_clients(conn, month, side) for side in SIDES}
+        self.post_message(self.MonthClientsRead(month, sides))
+
+    @on(Loaded)
+    def _show_loaded(self, message: Loaded) -> None:
+        empty = message.report is None and not any(
+            month.gained or month.lost for month in message.months
+        )
+        self.query_one("#empty-state").display = empty
+        self.query_one("#tier-body").display = not empty
+        self._show_report(message.report)
+        self._show_projection(message.projection)
+        # After a sync the same month stays selected; the first time, the latest is.
+        chart = self.query_one(CreditChart)
+        previous = chart.selected_month
+        months = [month.month for month in message.months]
+        keep = months.index(previous.month) if previous and previous.month in months else None
+        chart.show(message.months, keep)
+
+    def reload(self) -> None:
+        if self.console_app.cache.available != self._showing_body:
+            self.call_later(self._rebuild)
+        elif self._showing_body:
+            self._load(self._today())
+
+    async def _rebuild(self) -> None:
+        """The cache appeared (or went away) since this screen was built."""
+        await self.recompose()
+        self._start()
+
+    # The panels.
+
+    def _show_report(self, report: TierReport | None) -> None:
+        panel = self.query_one("#tier-report", Static)
+        if report is None:
+            panel.update(Content("No partner figures yet: sync to fetch them."))
+            return
+        lines: list[Content] = [
+            Content.assemble(("Credited tier  ", _MUTED), _server(report.credited_tier, "bold")),
+            Content.assemble(("Performance    ", _MUTED), _server(report.performance_tier, "bold")),
+            Content.assemble(("Points         ", _MUTED), (f"{report.points:,}", "bold")),
+        ]
+        if report.next_tier is None:
+            lines.append(Content.assemble(("Next tier      ", _MUTED), "at the top tier"))
+        else:
+            filled = round(report.progress * PROGRESS_WIDTH)
+            lines.append(
+                Content.assemble(
+                    ("To next tier   ", _MUTED),
+                    (f"{report.points_to_next_tier:,}", "bold"),
+                    " points to ",
+                    _server(report.next_tier, "bold"),
+                )
+            )
+            lines.append(
+                Content.assemble(
+                    ("               ", _MUTED),
+                    ("━" * filled, "$success"),
+                    ("━" * (PROGRESS_WIDTH - filled), "$foreground 20%"),
+                    (f" {report.progress:.0%}", _MUTED),
+                )
+            )
+            lines.append(
+                Content.assemble(
+                    ("Minimums       ", _MUTED),
+                    f"{report.sourced_minimum:,} sourced · {report.managed_minimum:,} managed",
+                )
+            )
+        usage_ok = report.median_app_usage_ok
+        lines.append(
+            Content.assemble(
+                ("Median apps    ", _MUTED),
+                (f"{report.median_app_usage:g}", "bold"),
+                (f"  ✓ at least {MIN_MEDIAN_APP_USAGE}", _GOOD)
+                if usage_ok
+                else (f"  ✗ below {MIN_MEDIAN_APP_USAGE}", _BAD),
+            )
+        )
+        lines.append(
+            Content.assemble(
+                ("Certified      ", _MUTED),
+                ("✓ yes", _GOOD) if report.certified else ("✗ no", _BAD),
+                ("   growth market: points count double", _MUTED) if report.growth_market else "",
+            )
+        )
+        if report.figures_as_of is None:
+            as_of = Content("unknown")
+        else:
+            as_of = Content.assemble(
+                format_local_time(report.figures_as_of),
+                (f" ({format_relative(report.figures_as_of, self._now())})", _MUTED),
+            )
+        lines.append(Content.assemble(("As of          ", _MUTED), as_of))
+        panel.update(Content("\n").join(lines))
+
+    def _show_projection(self, projection: CreditProjection) -> None:
+        lines: list[Content] = []
+        for month in projection.months:
+            lines.append(
+                Content.assemble(
+                    (f"{_month_title(month.month):<9} ", _MUTED),
+                    (
+                        f"{_signed(-month.points_expiring):>7}",
+                        _BAD if month.points_expiring else "",
+                    ),
+                    f"  → {month.points_after:>7,}  ",
+                    _server(month.tier_after),
+                    (f"  {len(month.clients)} clients", _MUTED),
+                )
+            )
+        if projection.tier_drops:
+            threshold = tier_threshold(projection.tier_now) or 0
+            verdict = Content.assemble(
+                ("✗ ", _BAD),
+                _server(projection.tier_now, "bold"),
+                " → ",
+                _server(projection.tier_after, f"bold {_BAD}"),
+                f": sell {threshold - projection.points_after:,} points to keep it",
+            )
+        else:
+            verdict = Content.assemble(
+                ("✓ stays ", _GOOD),
+                _server(projection.tier_now, "bold"),
+                f" with {projection.points_after:,} points",
+            )
+        lines += [Content(""), verdict]
+        biggest = sorted(
+            (client for month in projection.months for client in month.clients),
+            key=lambda client: -client.points_expiring,
+        )[:PROJECTION_CLIENTS]
+        if biggest:
+            lines.append(Content.styled("Biggest expiring credit:", _MUTED))
+        for client in biggest:
+            lines.append(
+                Content.assemble(
+                    (f"{_signed(-client.points_expiring):>6}  ", _BAD),
+                    _server(client.name if client.name is not None else client.client_id),
+                )
+            )
+        self.query_one("#tier-projection", Static).update(Content("\n").join(lines))
+
+    def _show_breakdown(self, month: CreditMonth) -> None:
+        def line(label: str, points: int, style: str) -> Content:
+            return Content.assemble((f"{label:<19}", _MUTED), (f"{_signed(points):>7}", style))
+
+        panel = self.query_one("#tier-breakdown", Static)
+        panel.border_title = _month_title(month.month)
+        panel.update(
+            Content("\n").join(
+                [
+                    line("New", month.new, _GOOD),
+                    line("Increased", month.increased, _GOOD),
+                    line("Expired or churned", month.expired, _BAD),
+                    line("Decreased", month.decreased, _BAD),
+                    Content.styled("─" * 26, _MUTED),
+                    line("Total", month.total, "bold"),
+                ]
+            )
+        )
+
+    # The selected month and its clients.
+
+    @on(CreditChart.MonthSelected)
+    def _month_selected(self, message: CreditChart.MonthSelected) -> None:
+        self._show_breakdown(message.month)
+        self._load_month(message.month.month)
+
+    @on(MonthClientsRead)
+    def _show_month_clients(self, message: MonthClientsRead) -> None:
+        selected = self.query_one(CreditChart).selected_month
+        if selected is None or selected.month != message.month:
+            return  # the user has moved on; that month's read is on its way
+        tabs = self.query_one(TabbedContent)
+        for side, rows in message.sides.items():
+            self.query_one(f"#tier-list-{side}", TierClientList).show(rows)
+            tabs.get_tab(f"tier-tab-{side}").label = f"{SIDE_TITLES[side]} {len(rows)}"
+
+    @on(DataTable.RowSelected)
+    async def _open_client(self, event: DataTable.RowSelected) -> None:
+        if isinstance(event.data_table, TierClientList) and event.row_key.value is not None:
+            client_id = event.data_table.client_ids.get(event.row_key.value)
+            if client_id is not None:
+                await self.console_app.jump_to_client(client_id)
+
+    # Actions.
+
+    def action_focus_chart(self) -> None:
+        self.query_one(CreditChart).focus()
+
+    def action_show_side(self, side: str) -> None:
+        self.query_one(TabbedContent).active = f"tier-tab-{side}"
+        self.query_one(f"#tier-list-{side}", TierClientList).focus()
+
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        if not self._showing_body:
+            return
+        yield PaletteCommand(
+            "Pick a month of tier credit", "Move to the credit chart.", self.action_focus_chart
+        )
+        for side in SIDES:
+            yield PaletteCommand(
+                f"Show {SIDE_TITLES[side].lower()} credit clients",
+                f"List the clients behind the selected month's {side} credit.",
+                partial(self.action_show_side, side),
+            )
