@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import stamina
+from pydantic import ValidationError
 
 from sync.wire import API_PREFIX, Action, ActionBatch, ActionResults, ChangePage
 
@@ -122,10 +124,13 @@ class BackendClient:
         params: dict[str, Any] = {"limit": limit}
         if since is not None:
             params["since"] = since
-        body = self._request("GET", f"/changes/{resource}", params=params)
         try:
-            page = ChangePage.model_validate(body)
-        except ValueError:
+            # Parsed and validated in one pass by pydantic-core, straight from the bytes:
+            # `json.loads` and then validating the dicts took three times as long.
+            page = self._request(
+                "GET", f"/changes/{resource}", parse=ChangePage.model_validate_json, params=params
+            )
+        except ValidationError:
             raise BadResponse(f"the backend sent a malformed page of {resource}") from None
         if len(page.items) > limit:
             # A page bigger than asked for is a broken or hostile server, not more data.
@@ -142,13 +147,16 @@ class BackendClient:
         except ValueError:
             raise BadResponse("the backend sent a malformed answer to pushed actions") from None
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _request(
+        self, method: str, path: str, *, parse: Callable[[bytes], Any] = json.loads, **kwargs: Any
+    ) -> Any:
+        """The parsed body of a successful answer; `parse` may raise ValidationError."""
         try:
             for attempt in stamina.retry_context(
                 on=_backoff, attempts=None, timeout=self._retry_total_s, wait_max=10.0
             ):
                 with attempt:
-                    return self._once(method, path, **kwargs)
+                    return self._once(method, path, parse, **kwargs)
         except _Retryable as exc:
             raise BackendUnavailable(
                 f"the backend kept answering {exc} for {self._retry_total_s:.0f} s; try again later"
@@ -158,7 +166,7 @@ class BackendClient:
                 f"cannot reach the backend at {self.base_url} ({type(exc).__name__})"
             ) from None
 
-    def _once(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _once(self, method: str, path: str, parse: Callable[[bytes], Any], **kwargs: Any) -> Any:
         response = self._http.request(method, path, **kwargs)
         status = response.status_code
         if status in (401, 403):
@@ -173,7 +181,11 @@ class BackendClient:
         if status >= 400:
             raise BadResponse(f"the backend refused {method} {path}: HTTP {status}")
         try:
-            return response.json()
+            return parse(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError):
             # A truncated body is as transient as a dropped connection.
             raise _Retryable("truncated or invalid JSON") from None
+        except ValidationError as exc:
+            if any(error["type"] == "json_invalid" for error in exc.errors()):
+                raise _Retryable("truncated or invalid JSON") from None
+            raise

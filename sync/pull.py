@@ -8,9 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any
+from functools import cache
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from local_store import writes
 from sync.client import BackendClient, TokenExpired
@@ -28,6 +30,11 @@ class PullReport:
     resynced: list[str] = field(default_factory=list)
 
 
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+"""`json.dumps(value, ensure_ascii=False)` without building an encoder per call."""
+_PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
@@ -37,14 +44,40 @@ def _cell(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+        return _to_json(value)
     return value
 
 
-def to_row(resource: str, record: WireRecord) -> dict[str, Any]:
+def _is_plain(annotation: Any) -> bool:
+    """True when a validated value of this type goes to SQLite as it is (no enum, date, list)."""
+    if annotation in _PLAIN_TYPES:
+        return True
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return all(type(value) in _PLAIN_TYPES for value in get_args(annotation))
+    if origin is Union or origin is UnionType or origin is Annotated:
+        return all(_is_plain(argument) for argument in get_args(annotation))
+    return False
+
+
+@cache
+def _row_plan(resource: str) -> tuple[tuple[str, bool], ...]:
+    """(column, needs `_cell`) per cache column. Most columns are plain strings and numbers,
+    and skipping `_cell`'s isinstance chain for them halves the cost of a pulled record."""
+    fields = RESOURCE_MODELS[resource].model_fields
     _, columns = writes.table_columns(resource)
+    return tuple(
+        (column, column not in fields or not _is_plain(fields[column].annotation))
+        for column in columns
+    )
+
+
+def to_row(resource: str, record: WireRecord) -> dict[str, Any]:
     values = record.__dict__
-    row = {column: _cell(values.get(column)) for column in columns}
+    row = {
+        column: _cell(values.get(column)) if convert else values[column]
+        for column, convert in _row_plan(resource)
+    }
     if resource == "clients":
         row["engagement_band"] = engagement_band(values["engagement_score"]).value
     return row
@@ -57,8 +90,21 @@ def _describe(exc: ValidationError) -> str:
     return f"{where}: {first['msg']}{more}"
 
 
+@cache
+def _page_validator(resource: str) -> TypeAdapter[list[WireRecord]]:
+    return TypeAdapter(list[RESOURCE_MODELS[resource]])  # type: ignore[valid-type]
+
+
 def validate_page(resource: str, items: list[dict[str, Any]]) -> tuple[list, list]:
     """Split a page into cache rows and quarantined records; one bad record spoils nothing."""
+    try:
+        # One call for the whole page, about twice as fast as one call per record; a page
+        # with a bad record is validated again record by record to set that one aside.
+        return [
+            to_row(resource, record) for record in _page_validator(resource).validate_python(items)
+        ], []
+    except ValidationError:
+        pass
     model = RESOURCE_MODELS[resource]
     rows: list[dict[str, Any]] = []
     bad: list[writes.Quarantined] = []
