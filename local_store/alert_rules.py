@@ -11,6 +11,9 @@ values are kept as JSON in `fired_values`. Alerts live in `local_alert` under a 
   again, or its occurrence key changed (another renewal cycle, a newer usage month, a different
   set of setup issues, another credit expiry date, another first purchase date);
 - an alert whose rule no longer fires is resolved by the rule (`cleared`).
+
+Local triage (`alert_triage`) can be undone until the next evaluation, which rewrites these
+rows and so forgets the undo journal.
 """
 
 from __future__ import annotations
@@ -392,6 +395,7 @@ def evaluate_rules(
             "updated_at = ? WHERE id = ?",
             stopped,
         )
+        conn.execute("DELETE FROM local_undo")
     report.raised, report.updated = len(inserts), len(updates)
     report.reopened, report.cleared = len(reopens), len(stopped)
     return report

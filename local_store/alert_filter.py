@@ -1,0 +1,343 @@
+"""The inbox's filter language and its sections (named filters from the profile's config).
+
+A filter is terms joined by `and`, `or` (`and` binds tighter; two terms side by side mean
+`and`), `not` and parentheses:
+
+    mine and kind:renewal and due<45d
+    (kind:setup_issue or kind:usage_decline) and not status:snoozed
+
+Terms (values may be quoted, "like this"; lists are comma-separated):
+
+    mine                 assigned to me, or unassigned on a client I own
+    unassigned           nobody is assigned
+    kind:K[,K2]          the kind starts with K (kind:renewal finds renewal_decision)
+    severity:S[,S2]      info, warning, critical
+    status:S[,S2]        open, acknowledged, snoozed, resolved, or any
+    source:local|backend raised by a local rule or by the backend
+    rule:R               the local rule's name
+    assignee:E|me        assigned to this email
+    owner:E|me           the client's owner
+    client:TEXT          the client's name contains TEXT
+    health:red|yellow|green, health<N (also <=, >, >=, =)
+    due<Nd (also <=, >, >=)   due before today + N days; alerts without a due date never match
+    overdue              due before today
+
+Without a `status:` term a section shows alerts that are open or acknowledged; a snoozed
+alert whose date has come counts as open. Every user value reaches SQL as a parameter.
+
+Plain `sqlite3` and the standard library only: the inbox can be the TUI's first screen.
+"""
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from local_store.health import BANDS, SettingsError
+
+STATUSES = ("open", "acknowledged", "snoozed", "resolved")
+SEVERITIES = ("info", "warning", "critical")
+ACTIVE_STATUSES = ("open", "acknowledged")
+
+EFFECTIVE_STATUS = (
+    "CASE WHEN a.status = 'snoozed' AND (a.snoozed_until IS NULL OR a.snoozed_until <= :today) "
+    "THEN 'open' ELSE a.status END"
+)
+"""A snooze ends on its date, for local and backend alerts alike, with no write needed."""
+
+
+class FilterError(ValueError):
+    """A filter does not parse; the message is one line that says where and why."""
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    filter: str
+
+
+ARCHETYPE_SECTIONS: dict[str, tuple[Section, ...]] = {
+    "implementer": (
+        Section("Setup issues", "kind:setup_issue"),
+        Section("Usage dropped", "kind:usage_decline"),
+        Section("Stalled onboarding", "kind:onboarding_stalled"),
+        Section("Everything open", ""),
+    ),
+    "value_driver": (
+        Section("My renewals in 45 days", "mine and kind:renewal and due<45d"),
+        Section("Engagement dropped", "kind:engagement"),
+        Section("Upsell", "kind:upsell"),
+        Section("Everything open", ""),
+    ),
+    "deal_closer": (
+        Section("At-risk clients", "health:red"),
+        Section("Credit expiring", "kind:credit_expiring"),
+        Section("Renewals", "kind:renewal"),
+        Section("Everything open", ""),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CompiledFilter:
+    """A WHERE fragment over the inbox's alert rows (`a`) joined to their client (`c`)."""
+
+    sql: str
+    params: dict[str, Any]
+
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<paren>[()])|(?P<word>[A-Za-z_]+)"
+    r"(?:(?P<colon>:)(?P<value>\"[^\"]*\"|[^\s()\"]+)|(?P<op><=|>=|<|>|=)(?P<number>[^\s()]+))?)"
+)
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    position: int
+    word: str = ""
+    value: str | None = None
+    op: str | None = None
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens, position = [], 0
+    while position < len(text):
+        if text[position:].strip() == "":
+            break
+        match = _TOKEN.match(text, position)
+        if match is None or match.end() == position:
+            start = len(text[position:]) - len(text[position:].lstrip()) + position
+            raise FilterError(f"cannot read {text[start:].split()[0]!r} at column {start + 1}")
+        start = match.start("paren") if match.group("paren") else match.start("word")
+        if match.group("paren"):
+            tokens.append(_Token(match.group("paren"), start))
+        else:
+            value = match.group("value")
+            if value is not None and value.startswith('"'):
+                value = value[1:-1]
+            tokens.append(
+                _Token(
+                    match.group(0).strip(),
+                    start,
+                    match.group("word").lower(),
+                    value if match.group("colon") else match.group("number"),
+                    match.group("op"),
+                )
+            )
+        position = match.end()
+    return tokens
+
+
+class _Compiler:
+    def __init__(self, tokens: list[_Token], me: str | None, today: date) -> None:
+        self.tokens = tokens
+        self.index = 0
+        self.me = me
+        self.today = today
+        self.params: dict[str, Any] = {}
+        self.has_status = False
+
+    def param(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def peek(self) -> _Token | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def take(self) -> _Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def expression(self) -> str:
+        parts = [self.conjunction()]
+        while (token := self.peek()) is not None and token.word == "or" and token.value is None:
+            self.take()
+            parts.append(self.conjunction())
+        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+    def conjunction(self) -> str:
+        parts = [self.unary()]
+        while (token := self.peek()) is not None and token.text != ")":
+            if token.word == "or" and token.value is None:
+                break
+            if token.word == "and" and token.value is None:
+                self.take()
+            parts.append(self.unary())
+        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+
+    def unary(self) -> str:
+        token = self.peek()
+        if token is None:
+            raise FilterError("the filter ends where a term was expected")
+        if token.word == "not" and token.value is None:
+            self.take()
+            return f"NOT {self.unary()}"
+        if token.text == "(":
+            self.take()
+            inner = self.expression()
+            closing = self.peek()
+            if closing is None or closing.text != ")":
+                raise FilterError(f"the '(' at column {token.position + 1} is never closed")
+            self.take()
+            return inner
+        if token.text == ")" or token.word in ("and", "or"):
+            raise FilterError(f"unexpected {token.text!r} at column {token.position + 1}")
+        # NULL (an unassigned alert, a client without a score) counts as false, so `not`
+        # gives the complement instead of dropping those rows too.
+        return f"coalesce({self.term(self.take())}, 0)"
+
+    def _list(self, token: _Token, allowed: Sequence[str] | None = None) -> list[str]:
+        values = [v.strip() for v in (token.value or "").split(",") if v.strip()]
+        if not values:
+            raise FilterError(f"{token.word}: needs a value at column {token.position + 1}")
+        if allowed is not None:
+            for value in values:
+                if value.lower() not in allowed:
+                    raise FilterError(
+                        f"{token.word}:{value} at column {token.position + 1}: use "
+                        f"{', '.join(allowed)}"
+                    )
+            return [value.lower() for value in values]
+        return values
+
+    def _person(self, value: str) -> str:
+        if value.lower() == "me":
+            return self.param(self.me)
+        return self.param(value)
+
+    def term(self, token: _Token) -> str:
+        word, where = token.word, f"at column {token.position + 1}"
+        if token.op is not None and word not in ("health", "due"):
+            raise FilterError(
+                f"{token.text!r} {where}: only health and due compare with {token.op}"
+            )
+        if token.value is None and token.op is None:
+            if word == "mine":
+                me = self.param(self.me)
+                return f"(a.assignee = {me} OR (a.assignee IS NULL AND c.owner_email = {me}))"
+            if word == "unassigned":
+                return "a.assignee IS NULL"
+            if word == "overdue":
+                return f"a.due_date < {self.param(self.today.isoformat())}"
+            raise FilterError(f"unknown term {token.text!r} {where}")
+        if word == "kind":
+            likes = [
+                f"a.kind LIKE {self.param(_like_prefix(v))} ESCAPE '\\'" for v in self._list(token)
+            ]
+            return "(" + " OR ".join(likes) + ")"
+        if word == "severity":
+            return self._in("a.severity", self._list(token, SEVERITIES))
+        if word == "status":
+            self.has_status = True
+            values = self._list(token, (*STATUSES, "any"))
+            if "any" in values:
+                return "1"
+            return self._in(EFFECTIVE_STATUS, values)
+        if word == "source":
+            return self._in("a.source", self._list(token, ("local", "backend")))
+        if word == "rule":
+            return self._in("a.rule", self._list(token))
+        if word == "assignee":
+            return (
+                "("
+                + " OR ".join(f"a.assignee = {self._person(v)}" for v in self._list(token))
+                + ")"
+            )
+        if word == "owner":
+            return (
+                "("
+                + " OR ".join(f"c.owner_email = {self._person(v)}" for v in self._list(token))
+                + ")"
+            )
+        if word == "client":
+            return (
+                f"c.name LIKE {self.param('%' + _escape_like(token.value or '') + '%')} ESCAPE '\\'"
+            )
+        if word == "health":
+            return self._health(token, where)
+        if word == "due":
+            return self._due(token, where)
+        raise FilterError(f"unknown term {token.text!r} {where}")
+
+    def _in(self, column: str, values: list[str]) -> str:
+        return f"{column} IN ({', '.join(self.param(v) for v in values)})"
+
+    def _health(self, token: _Token, where: str) -> str:
+        if token.op is None:
+            bands = {name: (low, high) for name, low, high in BANDS}
+            ranges = [
+                f"c.health_score BETWEEN {bands[b][0]} AND {bands[b][1]}"
+                for b in self._list(token, tuple(bands))
+            ]
+            return "(" + " OR ".join(ranges) + ")"
+        try:
+            number = int(token.value or "")
+        except ValueError:
+            raise FilterError(f"{token.text!r} {where}: health compares with a number") from None
+        return f"c.health_score {token.op} {self.param(number)}"
+
+    def _due(self, token: _Token, where: str) -> str:
+        match = re.fullmatch(r"(-?\d+)d", token.value or "")
+        if token.op is None or token.op == "=" or match is None:
+            raise FilterError(f"{token.text!r} {where}: write due<45d, due<=7d, due>30d")
+        day = self.today + timedelta(days=int(match.group(1)))
+        return f"a.due_date {token.op} {self.param(day.isoformat())}"
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like_prefix(text: str) -> str:
+    return _escape_like(text) + "%"
+
+
+def compile_filter(text: str, me: str | None, today: date) -> CompiledFilter:
+    """The filter as SQL over `a` (alerts) and `c` (their client); FilterError if it is wrong.
+
+    `:today` is always bound, for the effective status.
+    """
+    compiler = _Compiler(_tokens(text), me, today)
+    sql = "1"
+    if compiler.tokens:
+        sql = compiler.expression()
+        extra = compiler.peek()
+        if extra is not None:
+            raise FilterError(f"unexpected {extra.text!r} at column {extra.position + 1}")
+    if not compiler.has_status:
+        active = ", ".join(f"'{status}'" for status in ACTIVE_STATUSES)
+        sql = f"({sql}) AND {EFFECTIVE_STATUS} IN ({active})"
+    return CompiledFilter(sql, {**compiler.params, "today": today.isoformat()})
+
+
+def inbox_sections(settings: Mapping[str, Any], archetype: str) -> tuple[Section, ...]:
+    """`settings["inbox"]["sections"]`, else the archetype's defaults; each filter is checked."""
+    inbox = settings.get("inbox", {})
+    if not isinstance(inbox, Mapping):
+        raise SettingsError("inbox must be a table")
+    given = inbox.get("sections")
+    if given is None:
+        return ARCHETYPE_SECTIONS.get(archetype, ARCHETYPE_SECTIONS["value_driver"])
+    if not isinstance(given, list) or not given:
+        raise SettingsError("inbox.sections must be a list of { name = ..., filter = ... }")
+    sections = []
+    for number, entry in enumerate(given, start=1):
+        where = f"inbox.sections #{number}"
+        if not isinstance(entry, Mapping):
+            raise SettingsError(f"{where} must be a table: {{ name = ..., filter = ... }}")
+        name, text = entry.get("name"), entry.get("filter", "")
+        if not isinstance(name, str) or not name.strip():
+            raise SettingsError(f"{where} needs a name")
+        if not isinstance(text, str):
+            raise SettingsError(f"{where} ({name}): filter must be a string")
+        try:
+            compile_filter(text, None, date.today())
+        except FilterError as exc:
+            raise SettingsError(f"{where} ({name}): {exc}") from None
+        sections.append(Section(name.strip(), text))
+    return tuple(sections)

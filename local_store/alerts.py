@@ -1,0 +1,191 @@
+"""Read queries of the inbox: alerts from the backend and from local rules, as one list.
+
+Backend alerts (`alert`, synced) and local alerts (`local_alert`, raised by
+`local_store.alert_rules`) are read through one UNION, told apart by `source`. Sections are
+filters in the language of `local_store.alert_filter`.
+
+Plain `sqlite3` and the standard library only: the inbox can be the TUI's first screen.
+No `from __future__ import annotations`: NamedTuple compiles its annotations.
+"""
+
+import json
+import sqlite3
+from datetime import date
+from typing import Any, NamedTuple
+
+from local_store.alert_filter import EFFECTIVE_STATUS, CompiledFilter, Section, compile_filter
+
+LIST_LIMIT = 1000
+"""Rows a section lists at most; the count says how many match, and search narrows."""
+
+_ALERTS = """
+SELECT id, 'backend' AS source, NULL AS rule, kind, severity, title, detail, client_id,
+       raised_at, due_date, status, assignee, snoozed_until, NULL AS fired_values
+FROM alert
+UNION ALL
+SELECT id, 'local', rule, kind, severity, title, detail, client_id, raised_at, due_date,
+       status, assignee, snoozed_until, fired_values
+FROM local_alert
+"""
+_FROM = f"FROM ({_ALERTS}) AS a LEFT JOIN client c ON c.id = a.client_id"
+_ORDER = (
+    "ORDER BY CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, "
+    "a.due_date IS NULL, a.due_date, a.raised_at DESC, a.id"
+)
+
+
+class AlertListRow(NamedTuple):
+    id: str
+    source: str
+    kind: str
+    severity: str
+    title: str
+    client_id: str | None
+    client_name: str | None
+    due_date: date | None
+    status: str
+    """The effective status: a snooze whose date has come reads as open."""
+    assignee: str | None
+    raised_at: str
+
+
+class AlertNote(NamedTuple):
+    author: str
+    text: str
+    created_at: str
+
+
+class AlertDetail(NamedTuple):
+    row: AlertListRow
+    rule: str | None
+    detail: str
+    fired_values: dict[str, Any]
+    snoozed_until: date | None
+    notes: tuple[AlertNote, ...]
+    health_score: int | None
+    health_reasons: tuple[dict[str, Any], ...]
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text[:10]) if text else None
+
+
+_ROW_COLUMNS = (
+    f"a.id, a.source, a.kind, a.severity, a.title, a.client_id, c.name, a.due_date, "
+    f"{EFFECTIVE_STATUS}, a.assignee, a.raised_at"
+)
+
+
+def _row(values: tuple) -> AlertListRow:
+    row = AlertListRow(*values)
+    return row._replace(due_date=_date(values[7]))
+
+
+def _search(text: str, params: dict[str, Any]) -> str:
+    if not text.strip():
+        return ""
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    params["search"] = f"%{escaped}%"
+    return (
+        " AND (a.title LIKE :search ESCAPE '\\' OR c.name LIKE :search ESCAPE '\\' "
+        "OR a.kind LIKE :search ESCAPE '\\' OR a.id LIKE :search ESCAPE '\\')"
+    )
+
+
+def count_matching(conn: sqlite3.Connection, compiled: CompiledFilter, search: str = "") -> int:
+    params = dict(compiled.params)
+    where = compiled.sql + _search(search, params)
+    return conn.execute(f"SELECT count(*) {_FROM} WHERE {where}", params).fetchone()[0]
+
+
+def list_matching(
+    conn: sqlite3.Connection, compiled: CompiledFilter, search: str = "", limit: int = LIST_LIMIT
+) -> list[AlertListRow]:
+    params = dict(compiled.params) | {"limit": limit}
+    where = compiled.sql + _search(search, params)
+    rows = conn.execute(
+        f"SELECT {_ROW_COLUMNS} {_FROM} WHERE {where} {_ORDER} LIMIT :limit", params
+    ).fetchall()
+    return [_row(values) for values in rows]
+
+
+def section_counts(
+    conn: sqlite3.Connection, sections: tuple[Section, ...], me: str | None, today: date
+) -> list[int]:
+    """How many alerts each section shows (filters were checked when the sections were read)."""
+    return [count_matching(conn, compile_filter(s.filter, me, today)) for s in sections]
+
+
+def section_rows(
+    conn: sqlite3.Connection,
+    section: Section,
+    me: str | None,
+    today: date,
+    search: str = "",
+    limit: int = LIST_LIMIT,
+) -> tuple[int, list[AlertListRow]]:
+    """The section's count (with the search) and its first `limit` rows, most urgent first."""
+    compiled = compile_filter(section.filter, me, today)
+    return count_matching(conn, compiled, search), list_matching(conn, compiled, search, limit)
+
+
+def alert_source(conn: sqlite3.Connection, alert_id: str) -> str | None:
+    """'local', 'backend', or None when the cache has no such alert."""
+    if conn.execute("SELECT 1 FROM local_alert WHERE id = ?", (alert_id,)).fetchone():
+        return "local"
+    if conn.execute("SELECT 1 FROM alert WHERE id = ?", (alert_id,)).fetchone():
+        return "backend"
+    return None
+
+
+def alert_detail(conn: sqlite3.Connection, alert_id: str, today: date) -> AlertDetail | None:
+    found = conn.execute(
+        f"SELECT {_ROW_COLUMNS}, a.rule, a.detail, a.fired_values, a.snoozed_until, "
+        f"c.health_score, c.health_reasons {_FROM} WHERE a.id = :id",
+        {"id": alert_id, "today": today.isoformat()},
+    ).fetchone()
+    if found is None:
+        return None
+    row = _row(found[:11])
+    rule, detail, fired, snoozed, score, reasons = found[11:]
+    if row.source == "local":
+        sql = (
+            "SELECT author, text, created_at FROM local_alert_note WHERE alert_id = ? "
+            "ORDER BY created_at, id"
+        )
+    else:
+        sql = (
+            "SELECT author, text, created_at FROM note WHERE target_type = 'alert' "
+            "AND target_id = ? ORDER BY created_at, id"
+        )
+    notes = tuple(AlertNote(*note) for note in conn.execute(sql, (alert_id,)))
+    return AlertDetail(
+        row=row,
+        rule=rule,
+        detail=detail,
+        fired_values=_json(fired, {}),
+        snoozed_until=_date(snoozed),
+        notes=notes,
+        health_score=score,
+        health_reasons=tuple(_json(reasons, [])),
+    )
+
+
+def _json(text: str | None, default: Any) -> Any:
+    try:
+        value = json.loads(text) if text else default
+    except ValueError:
+        return default
+    return value if isinstance(value, type(default)) else default
+
+
+class Employee(NamedTuple):
+    name: str
+    email: str
+
+
+def employees(conn: sqlite3.Connection) -> list[Employee]:
+    """The partner's people, to assign alerts to."""
+    return [
+        Employee(*row) for row in conn.execute("SELECT name, email FROM employee ORDER BY name")
+    ]
