@@ -57,7 +57,7 @@ _GOOD, _BAD, _MUTED = "$text-success", "$text-error", "$text-muted"
 
 
 def _signed(points: int) -> str:
-    return f"{points:+,}".replace("-", "−")
+    return f"{points:+,}".replace("-", "−") if points else "0"
 
 
 def _month_title(month: date) -> str:
