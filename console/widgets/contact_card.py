@@ -17,7 +17,7 @@ class ContactCard(Widget, can_focus=True):
         max-width: 100;
         margin: 0 1 1 1;
         padding: 0 1;
-        border: round $panel-lighten-2;
+        border: round $foreground 30%;
         background: $surface;
     }
     ContactCard:focus {
