@@ -312,3 +312,14 @@ SYNCED_TABLES: dict[str, type[SQLModel]] = {
     "notes": NoteRow,
 }
 """Wire resource name → cache table."""
+
+
+class RawPropertiesRow(SQLModel, table=True):
+    """A record's properties as HubSpot sent them (source `hubspot`), mapped or not, for the
+    client panel's raw view. Not a synced resource: the HubSpot pull writes it beside the row."""
+
+    __tablename__ = "raw_properties"
+
+    id: str = Field(primary_key=True)  # the client's (or service's) id
+    object_type: str = Field(primary_key=True)  # partner_clients | partner_services
+    properties: str  # JSON object: property name → value (strings or null, as HubSpot sends)

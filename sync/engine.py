@@ -42,6 +42,10 @@ def retry_budget() -> float:
 
 def run_sync(profile: Profile, *, progress: Progress | None = None) -> SyncReport:
     """Push first, so the pull that follows brings back the server's view of our actions."""
+    if profile.source == "hubspot":
+        from sync.hubspot.run import run_hubspot_sync  # imports this module: import late
+
+        return run_hubspot_sync(profile, progress=progress)
     if not profile.backend_url:
         raise SyncError(
             f"profile {profile.name!r} names no backend: set PARTNEROPS_BACKEND_URL "
