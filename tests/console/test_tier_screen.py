@@ -14,6 +14,7 @@ from textual.widgets import Static, TabbedContent
 from console.app import PartnerOpsApp
 from console.screens.clients import ClientsScreen
 from console.screens.tier import TierClientList, TierScreen
+from console.status import SyncFinished
 from console.widgets.credit_chart import CreditChart
 from local_store.tier import credit_by_month, credit_projection, month_clients
 from sync.profile import Profile
@@ -99,6 +100,29 @@ async def test_left_and_right_change_the_month_and_its_breakdown(
         await pilot.press("home")
         await settle(pilot)
         assert chart.selected_month.month == date(2025, 12, 1)
+
+
+async def test_a_finished_sync_rereads_and_keeps_the_selected_month(
+    portfolio_profile: Profile,
+) -> None:
+    app = make_app(portfolio_profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("left")
+        await settle(pilot)
+        before = breakdown_numbers(app)
+        with read(portfolio_profile) as conn:
+            conn.execute(
+                "INSERT INTO credit_event VALUES ('cr-late', 1, 'c-000000', '2026-10-01', "
+                "'new', 1000, 200000)"
+            )
+        app.post_message(SyncFinished())
+        await settle(pilot)
+        chart = app.screen.query_one(CreditChart)
+        assert chart.selected_month.month == EARLIER
+        after = breakdown_numbers(app)
+        assert int(after[0].replace(",", "")) == int(before[0]) + 1000
+        assert listed(app, "gained")[0][0] == "c-000000"
 
 
 async def test_tabs_list_the_clients_behind_each_side(portfolio_profile: Profile) -> None:
