@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlite3
 
 from local_store import outbox
+from local_store.alert_rules import evaluate_rules, rule_thresholds
 from local_store.database import open_cache
+from local_store.health import health_weights, refresh_health
 from sync.client import SyncError
-from sync.engine import SyncReport, retry_budget
+from sync.engine import ConfigError, SyncReport, retry_budget
 from sync.hubspot.api import HubSpotClient
 from sync.hubspot.pull import pull_hubspot
 from sync.hubspot.settings import load_settings
@@ -36,7 +38,12 @@ def run_hubspot_sync(profile: Profile, *, progress: Progress | None = None) -> S
         raise SyncError(
             f"no HubSpot private app token for profile {profile.name!r}: set PARTNEROPS_TOKEN"
         )
-    settings = load_settings(profile.settings)
+    try:
+        settings = load_settings(profile.settings)
+        health_weights(profile.settings)
+        rule_thresholds(profile.settings)
+    except (SyncError, ValueError) as exc:
+        raise ConfigError(f"config of profile {profile.name!r}: {exc}") from None
     with HubSpotClient(
         profile.token,
         base_url=settings.api_base_url,
@@ -48,6 +55,10 @@ def run_hubspot_sync(profile: Profile, *, progress: Progress | None = None) -> S
         conn = open_cache(profile.cache_path, create=True)
         try:
             pushed = local_only_actions(conn)
-            return SyncReport(pushed, pull_hubspot(api, conn, settings, progress=progress))
+            pulled = pull_hubspot(api, conn, settings, progress=progress)
+            # The same follow-up as a backend sync (sync.engine.run_sync): health and rules.
+            refresh_health(conn, profile.settings)
+            evaluate_rules(conn, profile.settings)
+            return SyncReport(pushed, pulled)
         finally:
             conn.close()

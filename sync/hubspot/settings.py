@@ -43,14 +43,14 @@ _INTS = ("requests_per_10s", "searches_per_second", "full_pass_max", "search_cap
 def _positive_int(table: Mapping[str, Any], key: str, default: int, *, minimum: int = 1) -> int:
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise SyncError(f"config: hubspot.{key} must be a whole number of at least {minimum}")
+        raise SyncError(f"hubspot.{key} must be a whole number of at least {minimum}")
     return value
 
 
 def load_settings(profile_settings: Mapping[str, Any]) -> HubSpotSettings:
     table = profile_settings.get("hubspot", {})
     if not isinstance(table, Mapping):
-        raise SyncError("config: [hubspot] in the profile must be a table")
+        raise SyncError("[hubspot] in the profile must be a table")
     defaults = HubSpotSettings()
     ints = {key: _positive_int(table, key, getattr(defaults, key)) for key in _INTS}
     ints["page_size"] = min(ints["page_size"], LIST_PAGE_MAX)
@@ -61,12 +61,12 @@ def load_settings(profile_settings: Mapping[str, Any]) -> HubSpotSettings:
         for object_type, fields in mapping.items()
     ):
         raise SyncError(
-            "config: hubspot.mapping holds tables named "
+            "hubspot.mapping holds tables named "
             f"{' and '.join(OBJECT_FIELDS)} (console field = HubSpot property)"
         )
     for key in ("api_base_url", "api_version"):
         if not isinstance(table.get(key, ""), str):
-            raise SyncError(f"config: hubspot.{key} must be text")
+            raise SyncError(f"hubspot.{key} must be text")
     return HubSpotSettings(
         api_base_url=table.get("api_base_url", defaults.api_base_url),
         api_version=table.get("api_version", defaults.api_version),

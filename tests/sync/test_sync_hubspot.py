@@ -341,3 +341,19 @@ def test_local_actions_are_not_pushed_and_say_so(fake: FakeHubSpot, url: str) ->
         assert outbox.count_pending(conn) == 1
         status = conn.execute("SELECT services_status FROM client WHERE id = '1001'").fetchone()
     assert status == ("ending",)
+
+
+def test_bad_hubspot_settings_stop_before_any_request(fake: FakeHubSpot, url: str) -> None:
+    with pytest.raises(SyncError) as failure:
+        run_sync(make_profile(url, lookback_seconds=-5))
+    assert failure.value.exit_code == 2
+    assert "hubspot.lookback_seconds" in str(failure.value)
+    assert fake.log == []
+
+
+def test_health_follows_a_hubspot_sync_like_a_backend_one(fake: FakeHubSpot, url: str) -> None:
+    portfolio(fake, 4)
+    run_sync(make_profile(url))
+    with cache() as conn:
+        unscored = conn.execute("SELECT count(*) FROM client WHERE health_score IS NULL")
+        assert unscored.fetchone()[0] == 0
