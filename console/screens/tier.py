@@ -355,6 +355,7 @@ class TierScreen(PartnerOpsScreen):
             as_of = Content.assemble(
                 format_local_time(report.figures_as_of),
                 (f" ({format_relative(report.figures_as_of, self._now())})", _MUTED),
+                (" · refreshed daily 6–8 AM", _MUTED),
             )
         lines.append(Content.assemble(("As of          ", _MUTED), as_of))
         panel.update(Content("\n").join(lines))

@@ -147,6 +147,10 @@ async def test_tabs_list_the_clients_behind_each_side(portfolio_profile: Profile
         assert app.focused is app.screen.query_one("#tier-list-lost")
         await pilot.press("g")
         assert tabs.active == "tier-tab-gained"
+        commands = {command.name: command for command in app.screen.palette_commands()}
+        commands["Show total credit clients"].run()
+        await settle(pilot)
+        assert tabs.active == "tier-tab-total"
 
 
 async def test_enter_on_a_client_opens_it_on_the_clients_screen(
