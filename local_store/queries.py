@@ -11,9 +11,12 @@ a sort column, and it comes from the `SORT_COLUMNS` allow-list.
 
 import json
 import sqlite3
+import string
+import threading
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
@@ -297,21 +300,95 @@ class ClientOrder:
         return len(self.rowids)
 
 
-def client_order(conn: sqlite3.Connection, query: ClientQuery) -> ClientOrder:
-    """Read in a worker: one scan and a sort, about 80 ms at 100,000 clients.
+class _SearchBase(NamedTuple):
+    """An unsearched order with each row's `lower(name) \n lower(domain)`, for searching."""
 
-    Fetched row by row, unlike pages: folding 100,000 rowids into one JSON value would need
-    the subquery's ORDER BY kept by a LIMIT, and SQLite then sorts half as fast.
+    data_version: int
+    total_changes: int
+    rowids: array
+    haystacks: list[str]
+
+
+_SEARCH_BASES_KEPT = 2
+_search_bases: OrderedDict[tuple[int, ClientQuery], tuple[sqlite3.Connection, _SearchBase]] = (
+    OrderedDict()
+)
+"""Per connection and unsearched query, most recent last. The entry holds its connection, so
+no other connection can take its `id` while the entry lives."""
+_search_bases_lock = threading.Lock()
+_SEPARATOR = "\n"  # between name and domain: a search never spans both
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+"""SQLite's `lower()` and `LIKE` fold ASCII letters only; searches fold the same way."""
+
+
+def _search_base(conn: sqlite3.Connection, unsearched: ClientQuery) -> _SearchBase:
+    """The unsearched order, read again only when the cache changed (or the sort or filters).
+
+    `PRAGMA data_version` changes when another connection commits; `total_changes` covers
+    this one's own writes.
     """
-    where, params = _where(query)
-    direction = "DESC" if query.descending else "ASC"
+    key = (id(conn), unsearched)
+    (data_version,) = conn.execute("PRAGMA data_version").fetchone()
+    with _search_bases_lock:
+        entry = _search_bases.get(key)
+        if entry is not None:
+            _search_bases.move_to_end(key)
+            base = entry[1]
+            if (base.data_version, base.total_changes) == (data_version, conn.total_changes):
+                return base
+    where, params = _where(unsearched)
+    direction = "DESC" if unsearched.descending else "ASC"
     # The unary plus keeps SQLite off the sort column's index: walking it costs one table
     # lookup per row for the status test, about three times a scan and a sort.
+    sql = (
+        f"SELECT rowid, lower(name) || char(10) || lower(domain) FROM client WHERE {where} "
+        f"ORDER BY +{SORT_COLUMNS[unsearched.sort]} {direction}, rowid {direction}"
+    )
+    rows = conn.execute(sql, params).fetchall()
+    base = _SearchBase(
+        data_version,
+        conn.total_changes,
+        array("q", [rowid for rowid, _ in rows]),
+        [haystack for _, haystack in rows],
+    )
+    with _search_bases_lock:
+        _search_bases[key] = (conn, base)
+        _search_bases.move_to_end(key)
+        while len(_search_bases) > _SEARCH_BASES_KEPT:
+            _search_bases.popitem(last=False)
+    return base
+
+
+def client_order(conn: sqlite3.Connection, query: ClientQuery) -> ClientOrder:
+    """Read in a worker: one scan and a sort, about 80 ms at 100,000 clients, the first time.
+
+    A search then filters the unsearched order kept from that read, in memory, without
+    sorting again: a one-letter search matching most of 100,000 clients took 60-100 ms as a
+    LIKE scan and a sort, and takes about 8 ms as a substring test of each kept row (10 MB
+    kept per order). Only a change to the cache, the sort or a filter reads the order again.
+    """
+    search = query.search.strip()
+    if _SEPARATOR in search:
+        return ClientOrder(query, _scanned_order(conn, query))
+    base = _search_base(conn, replace(query, search=""))
+    if not search:
+        return ClientOrder(query, base.rowids)
+    needle = search.translate(_ASCII_LOWER)
+    matches = [
+        rowid for rowid, text in zip(base.rowids, base.haystacks, strict=True) if needle in text
+    ]
+    return ClientOrder(query, array("q", matches))
+
+
+def _scanned_order(conn: sqlite3.Connection, query: ClientQuery) -> array:
+    """The order by a LIKE scan, for searches the kept order cannot answer."""
+    where, params = _where(query)
+    direction = "DESC" if query.descending else "ASC"
     sql = (
         f"SELECT rowid FROM client WHERE {where} "
         f"ORDER BY +{SORT_COLUMNS[query.sort]} {direction}, rowid {direction}"
     )
-    return ClientOrder(query, array("q", [rowid for (rowid,) in conn.execute(sql, params)]))
+    return array("q", [rowid for (rowid,) in conn.execute(sql, params)])
 
 
 def client_page_in_order(
