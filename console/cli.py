@@ -96,6 +96,16 @@ def quiet_on_closed_pipe() -> Iterator[None]:
         raise typer.Exit(0) from None
 
 
+def open_cache_or_fail(profile: Profile):
+    """The profile's cache, or one line saying why not (none yet, damaged, too new)."""
+    from local_store.database import open_cache
+
+    try:
+        return open_cache(profile.cache_path)
+    except CacheError as exc:
+        fail(str(exc))
+
+
 def open_tui(profile: Profile) -> None:
     from console.app import PartnerOpsApp
 
@@ -186,14 +196,13 @@ def status(
     import dataclasses
     import json
 
-    from local_store.database import open_cache
     from local_store.status import cache_status
 
     output_format = output_format.lower()
     if output_format not in ("table", "json"):
         fail(f"--format must be table or json, not {output_format!r}", EXIT_USAGE)
     chosen = resolve_profile(profile or ctx.obj)
-    conn = open_cache(chosen.cache_path)
+    conn = open_cache_or_fail(chosen)
     try:
         warn_if_stale(chosen, conn)
         state = cache_status(conn)
@@ -297,7 +306,6 @@ def export(
         plan_export,
         write_export,
     )
-    from local_store.database import open_cache
     from local_store.exports import DATASETS, ExportUsageError
 
     if fields is not None and fields.strip().lower() == FIELDS_LISTING:
@@ -335,7 +343,7 @@ def export(
     stale_after_hours(chosen)  # a config mistake should stop us before a long sync
     if sync_first:
         sync_or_fail(chosen, summary_to_stderr=True)
-    conn = open_cache(chosen.cache_path)
+    conn = open_cache_or_fail(chosen)
     try:
         warn_if_stale(chosen, conn)
         with quiet_on_closed_pipe():

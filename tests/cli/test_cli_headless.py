@@ -26,6 +26,54 @@ def test_scripted_commands_never_import_textual() -> None:
     assert out == "False"
 
 
+SCRIPTED_RUNS = (
+    ["export", "clients", "--format", "table", "--limit", "3"],
+    ["export", "renewals", "--format", "csv"],
+    ["export", "alerts", "--format", "json"],
+    ["export", "tier", "--format", "jsonl"],
+    ["status"],
+    ["status", "--format", "json"],
+)
+
+
+def test_export_and_status_run_without_textual(cli_profile: Path) -> None:
+    """Run for real in a clean interpreter, including the Rich table, then look."""
+    code = (
+        "import sys\n"
+        "from console.cli import app\n"
+        f"for args in {SCRIPTED_RUNS!r}:\n"
+        "    try:\n"
+        "        app(args)\n"
+        "    except SystemExit as exc:\n"
+        "        assert not exc.code, (args, exc.code)\n"
+        "print('textual' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert '"partner_name"' in done.stdout and "┃" in done.stdout  # JSON Lines and a table
+    assert done.stderr.splitlines()[-1] == "False"
+
+
+def test_export_help_loads_nothing_heavy() -> None:
+    """`export --help` answers fast because it imports no cache, HTTP or UI library.
+
+    (Typer itself loads pydantic for its parameter adapters; that is not ours to avoid.)
+    """
+    code = (
+        "import sys\n"
+        "from console.cli import app\n"
+        "try:\n"
+        "    app(['export', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('textual', 'rich', 'sqlmodel', 'sqlalchemy', 'httpx')\n"
+        "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "--fields" in done.stdout
+    assert done.stderr.splitlines()[-1] == "[]"
+
+
 def test_sync_without_any_profile_says_how_to_start(isolated_environment: Path) -> None:
     result = runner.invoke(app, ["sync"])
     assert result.exit_code == 2
