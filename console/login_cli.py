@@ -15,9 +15,11 @@ import typer
 
 from sync.profile import (
     TOKEN_ENV,
+    NoProfileConfigured,
     ProfileError,
     delete_token,
     ensure_keyring,
+    load_profile,
     profile_name,
     store_token,
 )
@@ -37,8 +39,11 @@ def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 
 def _chosen(ctx: typer.Context, profile: str | None) -> str:
+    """The profile's name; a broken config file is reported here, before any prompt."""
     try:
-        return profile_name(profile or ctx.obj)
+        return load_profile(profile or ctx.obj).name
+    except NoProfileConfigured:
+        return profile_name(profile or ctx.obj)  # logging in before writing the config is fine
     except ProfileError as exc:
         _fail(str(exc), EXIT_USAGE)
 

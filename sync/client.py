@@ -172,7 +172,7 @@ class BackendClient:
         if status in (401, 403):
             raise CredentialsRejected(
                 f"the backend at {self.base_url} rejected the token (HTTP {status}); "
-                "check PARTNEROPS_TOKEN"
+                "check PARTNEROPS_TOKEN or run `partnerops login`"
             )
         if status == 410:
             raise TokenExpired("the backend no longer knows our change token")
