@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from console_fixtures import (
     insert_clients,
 )
 from pilot_helpers import settle
-from textual.widgets import Input, Label, Static
+from rich.console import Console
+from textual.content import Content
+from textual.widgets import Input, Label, Select, Static
 
 from console.app import PartnerOpsApp
 from console.screens.clients import ClientsScreen
@@ -50,6 +53,18 @@ def count_text(app: PartnerOpsApp) -> str:
 
 def sync_text(app: PartnerOpsApp) -> str:
     return str(app.screen.query_one("#status-sync", Label).render())
+
+
+def static_text(static: Static) -> str:
+    """What a Static shows, as plain text (a Content, a Rich renderable or a string)."""
+    content = static.content
+    if isinstance(content, Content):
+        return content.plain
+    if isinstance(content, str):
+        return content
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(content)
+    return console.export_text()
 
 
 async def test_opens_on_clients_with_the_active_count(profile: Profile) -> None:
@@ -163,8 +178,21 @@ async def test_help_lists_screen_and_app_keys(profile: Profile) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = app.export_screenshot()
-        for description in ("Search", "Sort", "Reverse", "Open", "Inbox", "Sync", "Quit"):
+        # Read from the widgets: the list is longer than the panel, which scrolls.
+        text = "\n".join(static_text(static) for static in app.screen.query(Static))
+        for description in (
+            "Search",
+            "Sort",
+            "Reverse",
+            "Open",
+            "Filter",
+            "Mine",
+            "End services",
+            "Next tab",
+            "Inbox",
+            "Sync",
+            "Quit",
+        ):
             assert description in text
         await pilot.press("escape")
         await pilot.pause()
@@ -204,7 +232,7 @@ async def test_cursor_keys_and_mouse_move_the_selection(profile: Profile) -> Non
         assert table.cursor_row == ACTIVE_CLIENTS - 1
         assert table.cursor_client is not None
         last_line = screen_lines(table)[-1]
-        assert table.cursor_client.domain in last_line
+        assert table.cursor_client.name in last_line
         await pilot.press("home", "pagedown")
         assert table.cursor_row > 10
         await pilot.click(ClientTable, offset=(5, 4))
@@ -226,20 +254,138 @@ async def test_server_strings_render_literally(profile: Profile) -> None:
         for line in lines:
             assert "\x1b" not in line and "\x07" not in line
         await pilot.press("escape", "enter")
-        await pilot.pause()
-        detail = str(app.screen.query_one("#client-detail", Static).render())
-        assert detail.startswith(HOSTILE_MARKUP)
+        await settle(pilot)
+        title = static_text(app.screen.query_one("#detail-title", Static))
+        assert title.startswith(HOSTILE_MARKUP)
+        fields = static_text(app.screen.query_one("#detail-fields", Static))
+        assert f"Company               {HOSTILE_MARKUP}" in fields
 
 
-async def test_enter_shows_a_detail_line(profile: Profile) -> None:
+async def test_enter_opens_the_detail_panel_and_escape_closes_it(profile: Profile) -> None:
     app = make_app(profile)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        panel = app.screen.query_one("#client-detail")
+        assert not panel.display
         await pilot.press("down", "enter")
-        await pilot.pause()
+        await settle(pilot)
         row = table_of(app).cursor_client
-        detail = str(app.screen.query_one("#client-detail", Static).render())
-        assert row.name in detail and row.crm_url in detail
+        assert panel.display
+        fields = static_text(app.screen.query_one("#detail-fields", Static))
+        assert row.name in fields and row.crm_url in fields and row.account_url in fields
+        # The panel follows the cursor while the table keeps the focus.
+        await pilot.press("down")
+        await settle(pilot)
+        following = table_of(app).cursor_client
+        assert following.id != row.id
+        fields = static_text(app.screen.query_one("#detail-fields", Static))
+        assert following.name in fields and row.name not in fields
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not panel.display and table_of(app).has_focus
+
+
+async def test_filters_modal_narrows_in_sql_and_clears(profile: Profile) -> None:
+    app = make_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        relationship = app.screen.query_one("#filter-relationship", Select)
+        assert relationship.has_focus
+        # any, Sourced, Assisted, Managed: the third option down.
+        await pilot.press("enter", "down", "down", "down", "enter")
+        await pilot.pause()
+        assert relationship.value == "managed"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        expected = [v for v in active_clients(ACTIVE_CLIENTS) if v[7] == "managed"]
+        table = table_of(app)
+        assert table.row_count == len(expected) > 0
+        assert count_text(app) == f"{len(expected)} of 300 clients"
+        assert {table.row_at(i).relationship for i in range(table.row_count)} == {"managed"}
+        assert str(app.screen.query_one("#client-filters", Label).render()) == "Managed"
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.click("#clear")
+        await settle(pilot)
+        assert table.row_count == ACTIVE_CLIENTS and count_text(app) == "300 clients"
+        assert not app.screen.query_one("#client-filters", Label).display
+
+
+async def test_filters_modal_escape_changes_nothing(profile: Profile) -> None:
+    app = make_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("enter", "down", "enter", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        assert table_of(app).row_count == ACTIVE_CLIENTS
+
+
+async def test_mine_toggles_the_owner_filter(cache_file: Path) -> None:
+    app = make_app(Profile(name="ana", cache_path=cache_file, user_email="ana@partner.test"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        table = table_of(app)
+        expected = [v for v in active_clients(ACTIVE_CLIENTS) if v[17] == "ana@partner.test"]
+        assert table.row_count == len(expected) > 0
+        assert {table.row_at(i).owner_email for i in range(table.row_count)} == {"ana@partner.test"}
+        assert str(app.screen.query_one("#client-filters", Label).render()) == "mine"
+        await pilot.press("m")
+        await settle(pilot)
+        assert table.row_count == ACTIVE_CLIENTS
+
+
+async def test_mine_without_a_user_says_it_is_unavailable(profile: Profile) -> None:
+    app = make_app(profile)  # the profile names no user_email
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert table_of(app).row_count == ACTIVE_CLIENTS
+        assert any('"Mine" is unavailable' in n.message for n in app._notifications)
+
+
+async def test_profile_columns_are_the_columns_shown_and_sorted(cache_file: Path) -> None:
+    columns = ("name", "health", "usage")
+    app = make_app(Profile(name="few", cache_path=cache_file, client_columns=columns))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = table_of(app)
+        header = table.render_line(0).text.split()
+        assert header == ["Name", "▲", "Health", "Usage"]
+        assert [column.key for column in table.columns] == list(columns)
+        await pilot.press("s")  # the next shown column: health
+        await settle(pilot)
+        scores = [table.row_at(i).health_score for i in range(table.row_count)]
+        assert scores == sorted(scores)
+        await pilot.press("s")
+        await settle(pilot)
+        tools = [table.row_at(i).tools_in_use for i in range(table.row_count)]
+        assert app.screen.query_state.sort == "usage" and tools == sorted(tools)
+        line = screen_lines(table)[1]
+        row = table.row_at(0)
+        band = "red" if row.health_score <= 50 else "yellow" if row.health_score <= 75 else "green"
+        assert f"{row.health_score} {band}" in line and f"{row.tools_in_use} / 5" in line
+
+
+async def test_a_client_whose_services_are_ending_says_so(profile: Profile) -> None:
+    conn = connect(profile.cache_path)
+    conn.execute("UPDATE client SET services_status = 'ending' WHERE id = 'c000000'")
+    conn.close()
+    app = make_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"alderanalytics0.example", "enter")
+        await settle(pilot)
+        line = screen_lines(table_of(app))[1]
+        assert "Alder Analytics 00000" in line and "ending — waiting to sync" in line
 
 
 async def test_jump_to_client_clears_a_search_that_hides_it(profile: Profile) -> None:
@@ -306,7 +452,7 @@ async def test_other_start_screen(profile: Profile) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, TierScreen)
-        assert "credited tier" in str(app.screen.query_one(".planned", Static).render())
+        assert static_text(app.screen.query_one(".screen-title", Static)) == "Tier"
 
 
 def test_unknown_start_screen_is_refused(profile: Profile) -> None:
@@ -356,24 +502,36 @@ async def test_jump_from_another_screen_to_a_fresh_clients_screen(profile: Profi
         table = table_of(app)
         assert table.cursor_client.id == "c000123"
         assert table.cursor_client.name in "\n".join(screen_lines(table))
+        # A jump opens the client's detail panel too.
+        assert app.screen.query_one("#client-detail").display
+        title = static_text(app.screen.query_one("#detail-title", Static))
+        assert title.startswith(table.cursor_client.name)
 
 
-async def test_o_opens_only_web_addresses(profile: Profile, monkeypatch) -> None:
+async def test_o_and_c_open_only_web_addresses(profile: Profile, monkeypatch) -> None:
     conn = connect(profile.cache_path)
-    conn.execute("UPDATE client SET crm_url = 'javascript:alert(1)' WHERE id = 'c000001'")
+    conn.execute(
+        "UPDATE client SET crm_url = 'javascript:alert(1)', account_url = 'file:///etc/passwd' "
+        "WHERE id = 'c000001'"
+    )
     conn.close()
     app = make_app(profile)
-    opened: list[str] = []
-    monkeypatch.setattr(app, "open_url", lambda url, **kwargs: opened.append(url))
+    opened: list[tuple[str, str]] = []
+    monkeypatch.setattr(app, "open_link", lambda url, what: opened.append((url, what)))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"alderanalytics0.example", "enter", "o")
+        await pilot.press("slash", *"alderanalytics0.example", "enter", "o", "c")
         await settle(pilot)
-        assert opened == ["https://crm.example/companies/0"]
-        await pilot.press("slash", "ctrl+u", *"birchanalytics1.example", "enter", "o")
+        assert opened == [
+            ("https://app.example/portal/0", "HubSpot account"),
+            ("https://crm.example/companies/0", "company record"),
+        ]
+        await pilot.press("slash", "ctrl+u", *"birchanalytics1.example", "enter", "o", "c")
         await settle(pilot)
-        assert opened == ["https://crm.example/companies/0"]
-        assert any("no web address" in n.message for n in app._notifications)
+        assert len(opened) == 2
+        messages = [n.message for n in app._notifications]
+        assert any("no web address for its HubSpot account" in m for m in messages)
+        assert any("no web address for its company record" in m for m in messages)
 
 
 async def test_a_failing_read_becomes_a_notification(profile: Profile) -> None:

@@ -130,6 +130,14 @@ def test_row_fields_are_typed(conn: sqlite3.Connection) -> None:
     assert row.mrr_cents == 0 and row.engagement_score == 0 and row.engagement_band == "Low"
     assert row.next_renewal.isoformat() == "2027-01-01"
     assert row.owner_email == "ana@partner.test" and row.owner_name == "Ana Lima"
+    assert (row.tools_in_use, row.active_users, row.services_status) == (3, 5, "active")
+
+
+def test_ending_clients_stay_listed_until_the_sync_ends_them(conn: sqlite3.Connection) -> None:
+    conn.execute("UPDATE client SET services_status = 'ending' WHERE id = 'c000000'")
+    assert total_clients(conn) == 300
+    (row,) = client_page(conn, ClientQuery(search="alderanalytics0.example"), 0, 1)
+    assert row.services_status == "ending"
 
 
 def test_search_client_names_prefers_prefix_matches(conn: sqlite3.Connection) -> None:
