@@ -1,0 +1,1 @@
+"""The numbers of PRODUCT.md §8, each measured next to its own baseline: `python -m benchmarks`."""
