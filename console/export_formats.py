@@ -6,7 +6,7 @@ hand for that reason). Rich is imported only when a table is asked for.
 
 CSV guards against formula injection: a text cell starting with `=`, `+`, `-`, `@`, tab or
 CR gets a leading `'`, as OWASP advises, so a spreadsheet shows it instead of running it.
-Only text and list cells are touched. Money, numbers, dates and timestamps are written by us
+Only text cells are touched. Money, numbers, dates and timestamps are written by us
 from typed values, so they cannot carry a formula, and negative money ("-12.50") must stay
 a number a spreadsheet can add up.
 """
@@ -49,17 +49,12 @@ def _csv_text(value: object) -> str | None:
     return None if value is None else neutralise(str(value))
 
 
-def _csv_list(value: list | None) -> str | None:
-    return None if value is None else neutralise("; ".join(map(str, value)))
-
-
 def _csv_boolean(value: bool | None) -> str | None:
     return None if value is None else ("true" if value else "false")
 
 
 _CSV_CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "text": _csv_text,
-    "list": _csv_list,
     "money": money_text,
     "boolean": _csv_boolean,
 }
@@ -128,9 +123,7 @@ def write_table(out: TextIO, fields: Sequence[ExportField], rows: Iterable[tuple
     from console.text import safe_text
 
     console = Console(file=out, highlight=False, markup=False, emoji=False)
-    convert = _converter(
-        fields, {"money": money_text, "boolean": _csv_boolean, "list": _table_list}
-    )
+    convert = _converter(fields, {"money": money_text, "boolean": _csv_boolean})
     numeric = {"integer", "number", "money"}
 
     def new_table() -> Table:
@@ -158,10 +151,6 @@ def write_table(out: TextIO, fields: Sequence[ExportField], rows: Iterable[tuple
     if in_table or not count:
         console.print(table)
     return count
-
-
-def _table_list(value: list | None) -> str:
-    return "" if value is None else ", ".join(map(str, value))
 
 
 WRITERS: dict[str, Callable[[TextIO, Sequence[ExportField], Iterable[tuple]], int]] = {

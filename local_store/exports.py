@@ -3,8 +3,8 @@
 Field names are a public contract (documented in docs/export-fields.md, which a test keeps in
 step with `DATASETS`). Rows stream from a cursor one at a time, so an export holds constant
 memory at 100,000 clients. Values come out canonical and format-free: money as integer
-cents, dates as ISO text, timestamps as UTC ISO text ending in `Z`, lists as Python lists;
-the writers decide how each format spells them.
+cents, dates as ISO text, timestamps as UTC ISO text ending in `Z`; the writers decide how
+each format spells them.
 
 Plain `sqlite3` like `queries`: the export path must start fast. Every value a user typed
 reaches SQL as a parameter; sort expressions come from per-dataset allow-lists.
@@ -12,7 +12,6 @@ reaches SQL as a parameter; sort expressions come from per-dataset allow-lists.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
@@ -22,8 +21,10 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from local_store.queries import HEALTH_BANDS, ClientQuery, iter_clients, parse_utc
+from local_store.renewals import STATUSES, WINDOWS, RenewalQuery, renewal_rows
+from local_store.tier import credit_projection, tier_report
 
-FIELD_TYPES = ("text", "integer", "number", "money", "date", "timestamp", "boolean", "list")
+FIELD_TYPES = ("text", "integer", "number", "money", "date", "timestamp", "boolean")
 
 
 class ExportUsageError(ValueError):
@@ -77,7 +78,9 @@ class Dataset:
     sorts: tuple[str, ...]
     """Sort keys a user may name, the default first (team's default is the server's order)."""
     read: Callable[[sqlite3.Connection, ExportRequest], Rows]
-    within_means: str = ""
+    statuses: tuple[str, ...] = ()
+    """What `--status` may be, for datasets that have it."""
+    extra_check: Callable[[ExportRequest], None] | None = None
 
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
@@ -93,6 +96,13 @@ class Dataset:
         if request.sort is not None and request.sort not in self.sorts:
             choices = ", ".join(self.sorts) if self.sorts else "nothing: it has one order"
             raise ExportUsageError(f"export {self.name} sorts by {choices}, not {request.sort!r}")
+        status = request.filters.status
+        if status is not None and status not in self.statuses:
+            raise ExportUsageError(
+                f"--status for {self.name} is one of {', '.join(self.statuses)}, not {status!r}"
+            )
+        if self.extra_check is not None:
+            self.extra_check(request)
 
     def rows(self, conn: sqlite3.Connection, request: ExportRequest) -> Rows:
         self.check(request)
@@ -115,14 +125,6 @@ def _utc_text(text: str | None) -> str | None:
     if moment is None:
         return text or None
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _json_list(text: str | None) -> list:
-    try:
-        value = json.loads(text or "[]")
-    except ValueError:
-        return [text]
-    return value if isinstance(value, list) else [value]
 
 
 class _Sql:
@@ -248,6 +250,7 @@ ALERT_FIELDS = (
     ExportField("assignee", "text", "Email of the employee it is assigned to."),
     ExportField("snoozed_until", "date", "A snoozed alert comes back on this day."),
 )
+ALERT_STATUSES = ("open", "acknowledged", "snoozed", "resolved")
 _SEVERITY_RANK = "CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
 ALERT_SORTS = {
     "raised_at": "a.raised_at",
@@ -298,68 +301,83 @@ def _client_filters(sql: _Sql, chosen: ExportFilters) -> None:
         sql.add("c.health_score BETWEEN ? AND ?", *HEALTH_BANDS[chosen.health])
 
 
-# Renewals.
+# Renewals: the Renewals screen's own query, so an export and the screen agree.
 
 RENEWAL_FIELDS = (
     ExportField("id", "text", "The renewal's id."),
     ExportField("client_id", "text", "The client renewing."),
     ExportField("client_name", "text", "That client's name."),
-    ExportField("products", "list", "Products renewing, e.g. Sales Hub Professional."),
+    ExportField("products", "text", 'Products renewing, e.g. "Sales Hub Professional, …".'),
     ExportField("renewal_date", "date", "When the subscriptions renew."),
     ExportField("decision_deadline", "date", "Last day to decide: 45 days before renewal."),
-    ExportField("days_left", "integer", "Days from today to the decision deadline."),
+    ExportField("days_left", "integer", "Days from today to the deadline (negative: passed)."),
     ExportField("status", "text", "pending, confirmed, renewed or cancellation_requested."),
     ExportField("mrr_now", "money", "MRR of the subscriptions renewing, US dollars."),
     ExportField("mrr_change", "money", "Forecast change in MRR at renewal (negative: a loss)."),
     ExportField("communication_owner", "text", "Who talks to the client: partner or hubspot."),
     ExportField("renewal_manager", "text", "HubSpot's renewal manager."),
-    ExportField("last_active_employee", "text", "Partner employee last active on the client."),
+    ExportField("last_active_employee", "text", "Email of the employee last active on it."),
+    ExportField("last_active_name", "text", "That employee's name, if the cache knows them."),
     ExportField("owner_email", "text", "Email of the partner employee who owns the client."),
+    ExportField("owner_name", "text", "That employee's name, if the cache knows them."),
+    ExportField("crm_url", "text", "The company record in the partner's HubSpot CRM."),
 )
-RENEWAL_SORTS = {
-    "decision_deadline": "r.decision_deadline",
-    "days_left": "r.decision_deadline",
-    "renewal_date": "r.renewal_date",
-    "mrr_now": "r.mrr_now_cents",
-    "mrr_change": "r.mrr_change_cents",
-    "client_name": "c.name",
+RENEWAL_EXPORT_SORTS = {
+    "decision_deadline": "deadline",
+    "deadline": "deadline",
+    "days_left": "deadline",
+    "renewal_date": "renewal_date",
+    "mrr_now": "mrr",
+    "mrr": "mrr",
+    "mrr_change": "mrr_change",
+    "client_name": "client",
+    "client": "client",
 }
-DEFAULT_RENEWAL_WINDOW_DAYS = 120
-"""The decision window opens 120 days before the renewal date (PRODUCT.md §2)."""
+"""Export sort key (field names and the screen's names) → `renewals.RENEWAL_SORTS` key."""
+_RENEWAL_DATES = (4, 5)
+
+
+def renewal_query(request: ExportRequest) -> RenewalQuery:
+    """The Renewals screen's query for an export request: the smallest of its windows that
+    holds `--within` (`_renewal_rows` trims to the exact window), same owner, status, order."""
+    within = request.filters.within_days
+    window = WINDOWS[-1] if within is None else min(w for w in WINDOWS if w >= within)
+    return RenewalQuery(
+        window_days=window,
+        owner_email=request.filters.owner_email,
+        status=request.filters.status,
+        sort=RENEWAL_EXPORT_SORTS[request.sort or "decision_deadline"],
+        descending=request.descending,
+    )
+
+
+def _check_renewals(request: ExportRequest) -> None:
+    within = request.filters.within_days
+    if within is not None and within > WINDOWS[-1]:
+        raise ExportUsageError(
+            f"renewal decisions open {WINDOWS[-1]} days ahead: --within at most {WINDOWS[-1]}d"
+        )
 
 
 def _renewal_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
-    chosen, sql = request.filters, _Sql()
-    window = chosen.within_days
-    last = request.today + timedelta(days=window or DEFAULT_RENEWAL_WINDOW_DAYS)
-    sql.add("c.services_status != 'ended'")
-    sql.add("r.renewal_date BETWEEN ? AND ?", request.today.isoformat(), last.isoformat())
-    if chosen.status is not None:
-        sql.add("r.status = ?", chosen.status)
-    _client_filters(sql, chosen)
-    if chosen.product is not None:
-        sql.add("r.products LIKE ? ESCAPE '\\'", _contains(chosen.product))
-    if chosen.search is not None:
-        pattern = _contains(chosen.search)
-        sql.add("(c.name LIKE ? ESCAPE '\\' OR c.domain LIKE ? ESCAPE '\\')", pattern, pattern)
-    cursor = conn.execute(
-        "SELECT r.id, r.client_id, c.name, r.products, r.renewal_date, r.decision_deadline, "
-        "r.status, r.mrr_now_cents, r.mrr_change_cents, r.communication_owner, "
-        "r.renewal_manager, r.last_active_employee, c.owner_email "
-        f"FROM renewal r JOIN client c ON c.id = r.client_id WHERE {sql.where()} "
-        f"ORDER BY {_order(request, RENEWAL_SORTS, 'r.rowid')} LIMIT ?",
-        [*sql.params, _limit(request)],
+    chosen = request.filters
+    last = None
+    if chosen.within_days is not None:
+        last = request.today + timedelta(days=chosen.within_days)
+    search = (chosen.search or "").strip().casefold()
+    product = (chosen.product or "").strip().casefold()
+    kept = (
+        row
+        for row in renewal_rows(conn, renewal_query(request), request.today)
+        if (last is None or row.renewal_date <= last)
+        and search in row.client_name.casefold()
+        and product in row.products.casefold()
     )
-    for values in cursor:
-        deadline = date.fromisoformat(values[5][:10])
-        yield (
-            *values[:3],
-            _json_list(values[3]),
-            values[4],
-            values[5],
-            (deadline - request.today).days,
-            *values[6:],
-        )
+    for row in islice(kept, request.limit):
+        values = list(row)
+        for index in _RENEWAL_DATES:
+            values[index] = values[index].isoformat()
+        yield tuple(values)
 
 
 # Credits: one row per credit event, the detail behind the Tier screen's chart.
@@ -397,7 +415,7 @@ def _credit_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
     )
 
 
-# Tier: the partner's figures, one row.
+# Tier: the partner's figures and where they head, one row, from the Tier screen's reads.
 
 TIER_FIELDS = (
     ExportField("partner_name", "text", "The partner agency."),
@@ -412,18 +430,27 @@ TIER_FIELDS = (
     ExportField("certified", "boolean", "Partner-certified status."),
     ExportField("growth_market", "boolean", "Growth-market partners' points count double."),
     ExportField("figures_as_of", "timestamp", "When the vendor last refreshed these figures."),
+    ExportField(
+        "points_expiring_3_months", "integer", "Credit expiring in the next 3 calendar months."
+    ),
+    ExportField("points_after_3_months", "integer", "Points left then if nothing is sold."),
+    ExportField("tier_after_3_months", "text", "The tier those points would hold."),
 )
 
 
 def _tier_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
-    cursor = conn.execute(
-        "SELECT name, credited_tier, performance_tier, points, points_to_next_tier, next_tier, "
-        "sourced_minimum, managed_minimum, median_app_usage, certified, growth_market, "
-        "figures_as_of FROM partner ORDER BY rowid LIMIT ?",
-        [_limit(request)],
+    report = tier_report(conn)
+    if report is None or request.limit == 0:
+        return
+    projection = credit_projection(conn, request.today, months=3)
+    as_of = report.figures_as_of
+    yield (
+        *report[:-1],
+        as_of.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if as_of else None,
+        projection.points_expiring,
+        projection.points_after,
+        projection.tier_after,
     )
-    for values in cursor:
-        yield (*values[:9], bool(values[9]), bool(values[10]), _utc_text(values[11]))
 
 
 # Team: the HubSpot contacts who support the partner.
@@ -470,15 +497,15 @@ DATASETS: dict[str, Dataset] = {
             _CLIENT_SIDE | {"product", "within_days"},
             tuple(CLIENT_SORTS),
             _client_rows,
-            within_means="next renewal within the window",
         ),
         Dataset(
             "renewals",
             RENEWAL_FIELDS,
-            _CLIENT_SIDE | {"product", "within_days", "status"},
-            tuple(RENEWAL_SORTS),
+            frozenset({"owner_email", "status", "within_days", "search", "product"}),
+            tuple(RENEWAL_EXPORT_SORTS),
             _renewal_rows,
-            within_means="renewal date within the window (default 120 days)",
+            statuses=STATUSES,
+            extra_check=_check_renewals,
         ),
         Dataset(
             "alerts",
@@ -486,7 +513,7 @@ DATASETS: dict[str, Dataset] = {
             _CLIENT_SIDE | {"within_days", "status"},
             tuple(ALERT_SORTS),
             _alert_rows,
-            within_means="due date within the window",
+            statuses=ALERT_STATUSES,
         ),
         Dataset("tier", TIER_FIELDS, frozenset(), (), _tier_rows),
         Dataset("credits", CREDIT_FIELDS, _CLIENT_SIDE, tuple(CREDIT_SORTS), _credit_rows),

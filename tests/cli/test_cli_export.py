@@ -24,6 +24,8 @@ from backend.server import RunningServer
 from console.cli import app
 from local_store.exports import DATASETS
 from local_store.queries import ClientQuery, client_order, client_page_in_order, count_clients
+from local_store.renewals import RenewalQuery, renewal_rows
+from local_store.tier import credit_projection, tier_report
 
 runner = CliRunner()
 TODAY = date.today()
@@ -179,6 +181,49 @@ def test_mine_is_the_profiles_user(cli_profile: Path, owner_email: str) -> None:
     assert export("clients", "--owner", owner_email).stdout == export("clients", "--mine").stdout
 
 
+RENEWAL_FILTERS: list[tuple[list[str], dict]] = [
+    ([], {"window_days": 120}),
+    (["--within", "60d", "--sort", "mrr_change"], {"window_days": 60, "sort": "mrr_change"}),
+    (
+        ["--status", "pending", "--sort", "client_name:desc"],
+        {"window_days": 120, "status": "pending", "sort": "client", "descending": True},
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "query"), RENEWAL_FILTERS)
+def test_renewals_agree_with_the_renewals_screen(
+    cli_profile: Path, args: list[str], query: dict
+) -> None:
+    result = export("renewals", "-f", "jsonl", "--fields", "id,days_left", *args)
+    assert result.exit_code == 0, result.output
+    conn = sqlite3.connect(cli_profile)
+    expected = list(renewal_rows(conn, RenewalQuery(**query), TODAY))
+    conn.close()
+    assert expected
+    assert parse_jsonl(result.stdout) == [
+        {"id": row.renewal_id, "days_left": row.days_left} for row in expected
+    ]
+
+
+def test_mine_on_renewals_is_the_screens_owner_filter(cli_profile: Path, owner_email: str) -> None:
+    rows = parse_jsonl(export("renewals", "--mine", "-f", "jsonl", "--fields", "id").stdout)
+    conn = sqlite3.connect(cli_profile)
+    expected = list(renewal_rows(conn, RenewalQuery(120, owner_email=owner_email), TODAY))
+    conn.close()
+    assert [r["id"] for r in rows] == [row.renewal_id for row in expected] != []
+
+
+def test_tier_is_the_tier_screens_report_and_projection(cli_profile: Path) -> None:
+    (row,) = json.loads(export("tier", "-f", "json").stdout)
+    conn = sqlite3.connect(cli_profile)
+    report, projection = tier_report(conn), credit_projection(conn, TODAY, months=3)
+    conn.close()
+    assert row["points"] == report.points and row["credited_tier"] == report.credited_tier
+    assert row["points_expiring_3_months"] == projection.points_expiring
+    assert row["tier_after_3_months"] == projection.tier_after
+
+
 def test_within_is_a_window_from_today(cli_profile: Path) -> None:
     weeks = export("renewals", "--within", "6w", "-f", "json")
     days = export("renewals", "--within", "42d", "-f", "json")
@@ -258,6 +303,9 @@ USAGE_ERRORS = [
     (["alerts", "--bom", "-f", "json"], "--bom"),
     (["clients", "--band", "huge"], "'huge'"),
     (["clients", "--mine", "--owner", "x@example.com"], "--mine"),
+    (["renewals", "--within", "200d"], "120"),
+    (["renewals", "--status", "lost"], "'lost'"),
+    (["renewals", "--relationship", "managed"], "--relationship"),
 ]
 
 
