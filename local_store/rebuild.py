@@ -105,12 +105,14 @@ def _read_pending(path: Path) -> tuple[list[dict[str, Any]], bool]:
     except sqlite3.Error:
         return actions, False
     try:
+        # The table itself in seq (rowid) order, no index: a damaged index or a lost page
+        # further on still lets the rows before it out.
         cursor = conn.execute(
-            f"SELECT {', '.join(_OUTBOX_COLUMNS)} FROM outbox WHERE state = ? ORDER BY seq",
-            (PENDING,),
+            f"SELECT state, {', '.join(_OUTBOX_COLUMNS)} FROM outbox NOT INDEXED ORDER BY seq"
         )
-        for row in cursor:
-            actions.append(dict(zip(_OUTBOX_COLUMNS, row, strict=True)))
+        for state, *row in cursor:
+            if state == PENDING:
+                actions.append(dict(zip(_OUTBOX_COLUMNS, row, strict=True)))
     except sqlite3.Error:
         return actions, False
     finally:
