@@ -462,3 +462,23 @@ def test_stale_after_hours_comes_from_the_profile(
 def test_never_synced_cache_says_so(cli_profile: Path) -> None:
     write_cache(cli_profile, "DELETE FROM sync_state")
     assert "never been synced" in export("team").stderr
+
+
+def documented_fields() -> dict[str, list[tuple[str, str]]]:
+    """docs/export-fields.md: each dataset's table as (field, type) rows."""
+    doc = Path(__file__).parents[2] / "docs" / "export-fields.md"
+    tables: dict[str, list[tuple[str, str]]] = {}
+    current = None
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip()
+        elif current in DATASETS and line.startswith("| `"):
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            tables.setdefault(current, []).append((cells[0].strip("`"), cells[1]))
+    return tables
+
+
+def test_the_documented_fields_are_the_exported_ones() -> None:
+    assert documented_fields() == {
+        name: [(f.name, f.type) for f in dataset.fields] for name, dataset in DATASETS.items()
+    }
