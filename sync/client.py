@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import socket
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -87,6 +89,18 @@ def check_backend_url(url: str, *, allow_insecure: bool = False) -> str:
     return url.rstrip("/")
 
 
+def _no_delay_transport() -> httpx.HTTPTransport | None:
+    """A transport with TCP_NODELAY, or None (httpx's own) when proxy variables are set.
+
+    httpx writes a POST's headers and body separately; with Nagle the body waited for the
+    server's delayed ACK, 12-50 ms a push on loopback instead of 2 ms. A transport of our own
+    stops httpx from reading the proxy variables, so with any set we leave it to httpx.
+    """
+    if urllib.request.getproxies():
+        return None
+    return httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+
+
 class BackendClient:
     """One partner's view of the backend. Use as a context manager."""
 
@@ -105,7 +119,7 @@ class BackendClient:
             base_url=self.base_url + API_PREFIX,
             headers={"Authorization": f"Bearer {token}", "User-Agent": "partnerops"},
             timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
-            transport=transport,
+            transport=transport if transport is not None else _no_delay_transport(),
         )
 
     def __repr__(self) -> str:
