@@ -7,6 +7,7 @@ which the TUI, search and export figures read.
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 import sys
@@ -29,6 +30,11 @@ def cache_file(clients: int) -> Path:
     return DATA_DIR / f"cache-{clients}-{SEED}.sqlite3"
 
 
+def _partial(path: Path) -> Path:
+    """Where a file is built before its atomic rename; per process, as test runs overlap."""
+    return path.with_name(f"{path.name}.{os.getpid()}.partial")
+
+
 def log(message: str) -> None:
     print(f"[benchmarks] {message}", file=sys.stderr, flush=True)
 
@@ -44,7 +50,7 @@ def ensure_portfolio(clients: int) -> Path:
     started = time.perf_counter()
     portfolios = generate(clients, SEED, TODAY)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
+    partial = _partial(path)
     with paused_gc(), partial.open("wb") as out:
         pickle.dump(portfolios, out, protocol=pickle.HIGHEST_PROTOCOL)
     partial.rename(path)
@@ -69,8 +75,7 @@ def ensure_cache(clients: int, backend_url: str) -> Path:
     from benchmarks.syncing import product_sync
 
     log(f"syncing {clients:,} clients into {path.name}; done once")
-    partial = path.with_name(path.name + ".partial")
-    partial.unlink(missing_ok=True)
+    partial = _partial(path)
     seconds = product_sync(backend_url, partial)  # its last close folds the WAL into the file
     partial.rename(path)
     log(f"synced in {seconds:.1f} s")
