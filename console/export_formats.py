@@ -28,10 +28,6 @@ TABLE_MIN_WIDTH, TABLE_MAX_WIDTH = 8, 40
 """Column widths: no column squeezed to nothing, no long detail crowding out the rest."""
 
 
-def neutralise(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def money_text(cents: int | None) -> str | None:
     """Integer cents as a decimal string, exactly: -123450 → "-1234.50"."""
     if cents is None:
@@ -45,8 +41,11 @@ def money_number(cents: int | None) -> float | None:
     return None if cents is None else cents / 100
 
 
-def _csv_text(value: object) -> str | None:
-    return None if value is None else neutralise(str(value))
+def neutralise(value: object) -> object:
+    """A text cell, made inert for spreadsheets; only a string can hold a formula."""
+    if value.__class__ is str and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _csv_boolean(value: bool | None) -> str | None:
@@ -54,7 +53,7 @@ def _csv_boolean(value: bool | None) -> str | None:
 
 
 _CSV_CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "text": _csv_text,
+    "text": neutralise,
     "money": money_text,
     "boolean": _csv_boolean,
 }
@@ -65,13 +64,12 @@ def _converter(
     fields: Sequence[ExportField], table: dict[str, Callable[[Any], Any]]
 ) -> Callable[[tuple], list]:
     """A function turning a row into its cells; only columns whose type needs it are touched."""
-    changes = [(i, table[f.type]) for i, f in enumerate(fields) if f.type in table]
+    steps = [table.get(f.type) for f in fields]
 
     def convert(row: tuple) -> list:
-        cells = list(row)
-        for index, change in changes:
-            cells[index] = change(cells[index])
-        return cells
+        return [
+            value if step is None else step(value) for step, value in zip(steps, row, strict=True)
+        ]
 
     return convert
 
