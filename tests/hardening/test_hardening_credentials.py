@@ -9,9 +9,11 @@ import socket
 import ssl
 import subprocess
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from hardening_helpers import MemoryKeyring
 from loopback_backend import server_state
@@ -21,6 +23,7 @@ from backend.server import RunningServer
 from console.cli import app
 from sync.client import BackendClient, BackendUnavailable
 from sync.profile import KEYRING_SERVICE, load_profile
+from sync.wire import Action, ActionKind, ActionOutcome
 
 runner = CliRunner()
 TOKEN = "tok-3f9c1d7e5a2b"
@@ -191,3 +194,30 @@ def test_tls_verification_stays_on(impostor_https: tuple[str, list[bytes]]) -> N
     with BackendClient(url, TOKEN, retry_total_s=0) as client, pytest.raises(BackendUnavailable):
         client.changes("clients", None, 10)
     assert not any(TOKEN.encode() in chunk for chunk in received)
+
+
+def test_another_partners_records_look_like_records_that_do_not_exist(
+    backend: RunningServer,
+) -> None:
+    """No object endpoint answers 403: B's ids get exactly the answer of ids nobody has."""
+    own, other = backend.store.partners[0], backend.store.partners[1]
+    theirs = next(iter(server_state(backend.store, 1)["clients"]))
+    before = other.get("clients", theirs)
+    actions = [
+        Action(key=str(uuid.uuid4()), kind=ActionKind.END_SERVICES, target_id=target)
+        for target in (theirs, "c-nobody-has-this")
+    ]
+    with BackendClient(backend.url, own.token) as client:
+        results = client.push(actions).results
+    assert [(r.outcome, r.reason, r.current) for r in results] == [
+        (ActionOutcome.REJECTED, "no such client", None)
+    ] * 2
+    assert other.get("clients", theirs) == before
+    their_feed = backend.store.change_token(other, "clients", other.head)
+    with httpx.Client(
+        base_url=backend.url, headers={"Authorization": f"Bearer {own.token}"}
+    ) as raw:
+        borrowed = raw.get("/v1/changes/clients", params={"since": their_feed})
+        made_up = raw.get("/v1/changes/clients", params={"since": "bm90LWEtdG9rZW4"})
+    assert borrowed.status_code == made_up.status_code == 410
+    assert borrowed.json()["error"] == made_up.json()["error"]
