@@ -61,6 +61,14 @@ class StatusRead(Message):
         self.overview = overview
 
 
+class Undone(Message):
+    """The last unsynced action was taken back (`what` says which), or there was none."""
+
+    def __init__(self, what: str | None) -> None:
+        super().__init__()
+        self.what = what
+
+
 class LinkNotOpened(Message):
     """No browser or mail client took the link: the user gets it shown and copied."""
 
@@ -119,6 +127,14 @@ class PartnerOpsApp(App[None]):
             "Sync",
             id="app.sync",
             tooltip="Pull fresh data and send actions waiting to sync.",
+        ),
+        Binding(
+            "u,ctrl+z",
+            "undo",
+            "Undo",
+            show=False,
+            id="app.undo",
+            tooltip="Take back the last action that has not been synced yet.",
         ),
         Binding(
             "question_mark", "help", "Help", id="app.help", tooltip="Every key of this screen."
@@ -267,6 +283,31 @@ class PartnerOpsApp(App[None]):
 
     def action_sync_now(self) -> None:
         self.start_sync()
+
+    def action_undo(self) -> None:
+        if self.cache.available:
+            self._undo_in_background()
+
+    @work(thread=True, exclusive=True, group="undo", exit_on_error=False)
+    def _undo_in_background(self) -> None:
+        # Imported here: the outbox pulls in SQLModel, which the first paint must not wait on.
+        from local_store.alert_triage import undo_last
+        from local_store.database import connect
+
+        conn = connect(self.cache.path)  # the reader's connections are for reading
+        try:
+            self.post_message(Undone(undo_last(conn)))
+        finally:
+            conn.close()
+
+    @on(Undone)
+    def _undone(self, message: Undone) -> None:
+        if message.what is None:
+            self.notify("Nothing to undo: every action has been synced.", markup=False)
+            return
+        self.notify(message.what.capitalize(), markup=False)
+        self.data_generation += 1
+        self.refresh_status()
 
     @property
     def can_sync(self) -> bool:

@@ -47,6 +47,27 @@ EFFECTIVE_STATUS = (
 """A snooze ends on its date, for local and backend alerts alike, with no write needed."""
 
 
+class TriageError(ValueError):
+    """The action cannot apply to this alert; the message says why, in one line."""
+
+
+def parse_until(text: str, today: date) -> date:
+    """`3d`, `2w` or an ISO date, after today."""
+    cleaned = text.strip().lower()
+    relative = re.fullmatch(r"(\d+)\s*([dw])", cleaned)
+    if relative:
+        days = int(relative.group(1)) * (7 if relative.group(2) == "w" else 1)
+        until = today + timedelta(days=days)
+    else:
+        try:
+            until = date.fromisoformat(cleaned)
+        except ValueError:
+            raise TriageError(f"{text!r} is not a date: write 3d, 2w or 2026-12-24") from None
+    if until <= today:
+        raise TriageError(f"snooze until a day after today ({today.isoformat()})")
+    return until
+
+
 class FilterError(ValueError):
     """A filter does not parse; the message is one line that says where and why."""
 
@@ -66,7 +87,7 @@ ARCHETYPE_SECTIONS: dict[str, tuple[Section, ...]] = {
     ),
     "value_driver": (
         Section("My renewals in 45 days", "mine and kind:renewal and due<45d"),
-        Section("Engagement dropped", "kind:engagement"),
+        Section("Engagement low or dropped", "kind:engagement"),
         Section("Upsell", "kind:upsell"),
         Section("Everything open", ""),
     ),

@@ -11,39 +11,18 @@ alerts and forgets that journal: like an outbox action, a local one can be undon
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from local_store import outbox
+from local_store.alert_filter import TriageError, parse_until  # noqa: F401  (triage API)
 from local_store.alerts import alert_source
 from local_store.database import write_transaction
 from local_store.writes import utc_now_text
 
 UNDO_KEPT = 100
-
-
-class TriageError(ValueError):
-    """The action cannot apply to this alert; the message says why, in one line."""
-
-
-def parse_until(text: str, today: date) -> date:
-    """`3d`, `2w` or an ISO date, after today."""
-    cleaned = text.strip().lower()
-    relative = re.fullmatch(r"(\d+)\s*([dw])", cleaned)
-    if relative:
-        days = int(relative.group(1)) * (7 if relative.group(2) == "w" else 1)
-        until = today + timedelta(days=days)
-    else:
-        try:
-            until = date.fromisoformat(cleaned)
-        except ValueError:
-            raise TriageError(f"{text!r} is not a date: write 3d, 2w or 2026-12-24") from None
-    if until <= today:
-        raise TriageError(f"snooze until a day after today ({today.isoformat()})")
-    return until
 
 
 def _source(conn: sqlite3.Connection, alert_id: str) -> str:

@@ -64,6 +64,7 @@ class AlertDetail(NamedTuple):
     notes: tuple[AlertNote, ...]
     health_score: int | None
     health_reasons: tuple[dict[str, Any], ...]
+    client_crm_url: str | None
 
 
 def _date(text: str | None) -> date | None:
@@ -141,13 +142,13 @@ def alert_source(conn: sqlite3.Connection, alert_id: str) -> str | None:
 def alert_detail(conn: sqlite3.Connection, alert_id: str, today: date) -> AlertDetail | None:
     found = conn.execute(
         f"SELECT {_ROW_COLUMNS}, a.rule, a.detail, a.fired_values, a.snoozed_until, "
-        f"c.health_score, c.health_reasons {_FROM} WHERE a.id = :id",
+        f"c.health_score, c.health_reasons, c.crm_url {_FROM} WHERE a.id = :id",
         {"id": alert_id, "today": today.isoformat()},
     ).fetchone()
     if found is None:
         return None
     row = _row(found[:11])
-    rule, detail, fired, snoozed, score, reasons = found[11:]
+    rule, detail, fired, snoozed, score, reasons, crm_url = found[11:]
     if row.source == "local":
         sql = (
             "SELECT author, text, created_at FROM local_alert_note WHERE alert_id = ? "
@@ -168,6 +169,7 @@ def alert_detail(conn: sqlite3.Connection, alert_id: str, today: date) -> AlertD
         notes=notes,
         health_score=score,
         health_reasons=tuple(_json(reasons, [])),
+        client_crm_url=crm_url,
     )
 
 

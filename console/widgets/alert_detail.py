@@ -1,0 +1,69 @@
+"""How an alert reads in the inbox: its section's line, and its detail with the rule, the
+values that fired it, its notes and its client's health breakdown. Every server string goes
+through `literal`."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from console.text import format_local_time, literal
+from local_store.alerts import AlertDetail
+from local_store.health import health_band
+from local_store.queries import parse_utc
+
+SECTION_NAME_WIDTH = 19
+
+
+def section_prompt(name: str, count: int) -> Text:
+    """One line: the name (cut with an ellipsis) and the count, right-aligned."""
+    prompt = Text(name, no_wrap=True)
+    prompt.truncate(SECTION_NAME_WIDTH, overflow="ellipsis", pad=True)
+    prompt.append(f"{count:>6,}", style="bold" if count else "dim")
+    return prompt
+
+
+def detail_text(detail: AlertDetail) -> Text:
+    """The alert, the rule and values that fired it, its notes and its client's health."""
+    row = detail.row
+    text = Text()
+    text.append_text(literal(row.title, "bold"))
+    text.append("\n")
+    origin = (
+        f"local rule {detail.rule} — triage stays on this machine"
+        if row.source == "local"
+        else "from the backend — triage is sent at the next sync"
+    )
+    text.append(f"{row.severity} · ", style="bold")
+    text.append_text(literal(row.kind))
+    text.append(f" · {origin}\n", style="dim")
+    text.append_text(literal(detail.detail))
+    text.append("\n")
+    if detail.fired_values:
+        values = ", ".join(f"{key} {value}" for key, value in detail.fired_values.items())
+        text.append("Fired on: ", style="bold")
+        text.append_text(literal(values))
+        text.append("\n")
+    raised = parse_utc(row.raised_at)
+    status = f"Status {row.status}"
+    if detail.snoozed_until and row.status == "snoozed":
+        status += f" until {detail.snoozed_until}"
+    text.append(status + (f" · raised {format_local_time(raised)}" if raised else ""))
+    text.append(" · assigned to ")
+    text.append_text(literal(row.assignee or "nobody"))
+    text.append("\n")
+    if detail.health_score is not None:
+        band = health_band(detail.health_score)
+        text.append(f"Health {detail.health_score} ({band})", style="bold")
+        for reason in detail.health_reasons:
+            text.append(f"\n  {reason.get('points', 0):+4d}  ")
+            text.append_text(literal(reason.get("label", "")))
+        text.append("\n")
+    if detail.notes:
+        text.append("Notes", style="bold")
+        for note in detail.notes:
+            written = parse_utc(note.created_at)
+            text.append(f"\n  {format_local_time(written) if written else ''} ", style="dim")
+            text.append_text(literal(note.author, "dim"))
+            text.append("  ")
+            text.append_text(literal(note.text))
+    return text
