@@ -17,7 +17,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from console import cache_cli, login_cli
+from console import alerts_cli, cache_cli, login_cli
 from local_store.database import CacheError
 from sync.profile import Profile, ProfileError, load_profile
 
@@ -35,6 +35,7 @@ app = typer.Typer(
 backend_app = typer.Typer(help="Run the reference backend.", no_args_is_help=True)
 app.add_typer(backend_app, name="backend")
 # Command groups kept in their own modules register here, one line each.
+app.add_typer(alerts_cli.app, name="alerts")
 app.command("login")(login_cli.login)
 app.command("logout")(login_cli.logout)
 app.add_typer(cache_cli.app, name="cache")
