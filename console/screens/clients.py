@@ -116,6 +116,7 @@ class ClientsScreen(PartnerOpsScreen):
             "m",
             "toggle_mine",
             "Mine",
+            show=False,
             id="clients.mine",
             tooltip="Show only the clients you own (your profile's user_email), or all again.",
         ),
@@ -145,6 +146,7 @@ class ClientsScreen(PartnerOpsScreen):
             "c",
             "open_crm",
             "CRM",
+            show=False,
             id="clients.open-crm",
             tooltip="Open the selected client's company record in the CRM.",
         ),
@@ -740,6 +742,8 @@ class ClientsScreen(PartnerOpsScreen):
         row = self.table.cursor_client
         if self._open_after_jump and row is not None:
             self.open_detail(row)
+            # The panel takes room from the table: centre again once the layout has it.
+            self.call_after_refresh(self.table.move_cursor, index, center=True)
 
     # The command palette.
 

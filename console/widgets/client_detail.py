@@ -29,14 +29,14 @@ TABS: tuple[tuple[str, str], ...] = (
 )
 """(pane id, title): the four tabs of PRODUCT.md §2, then the console's own health score."""
 
-LABEL_WIDTH = 22
+LABEL_WIDTH = 21
 BAR_WIDTH = 30
 SPARKS = "▁▂▃▄▅▆▇█"
 BAND_STYLES = {"red": "$text-error", "yellow": "$text-warning", "green": "$text-success"}
 ENGAGEMENT_STYLES = {"Low": "$text-error", "Medium": "$text-warning", "High": "$text-success"}
 SUBSCRIPTION_COLUMNS: tuple[tuple[str, int], ...] = (
     ("Product", 15),
-    ("Edition", 14),
+    ("Edition", 13),
     ("Term", 8),
     ("Billing", 10),
     ("MRR", 8),
@@ -290,8 +290,8 @@ class ClientDetailPanel(Vertical):
         TabPane { padding: 0 1; height: 1fr; }
         TabPane > VerticalScroll { height: 1fr; }
         .detail-columns { height: auto; }
-        #detail-fields { width: auto; min-width: 50; margin: 0 4 1 0; }
-        #detail-subscriptions { width: 1fr; min-width: 40; }
+        #detail-fields { width: 1fr; margin: 0 2 1 0; }
+        #detail-subscriptions { width: 76; }
     }
     """
 

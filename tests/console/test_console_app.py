@@ -258,7 +258,7 @@ async def test_server_strings_render_literally(profile: Profile) -> None:
         title = static_text(app.screen.query_one("#detail-title", Static))
         assert title.startswith(HOSTILE_MARKUP)
         fields = static_text(app.screen.query_one("#detail-fields", Static))
-        assert f"Company               {HOSTILE_MARKUP}" in fields
+        assert f"Company              {HOSTILE_MARKUP}\n" in fields
 
 
 async def test_enter_opens_the_detail_panel_and_escape_closes_it(profile: Profile) -> None:

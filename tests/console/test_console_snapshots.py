@@ -42,3 +42,41 @@ def test_help_screen(snap_compare, profile: Profile) -> None:
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_help)
+
+
+DETAIL_CLIENT = "c-000056"
+
+
+def _open_detail(*keys: str):
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.app.jump_to_client(DETAIL_CLIENT)
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+
+    return run_before
+
+
+def test_clients_detail_panel_dark(snap_compare, portfolio_profile: Profile) -> None:
+    app = PartnerOpsApp(portfolio_profile, clock=lambda: FIXED_NOW)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_open_detail())
+
+
+def test_clients_detail_panel_light_engagement(snap_compare, portfolio_profile: Profile) -> None:
+    app = PartnerOpsApp(portfolio_profile, clock=lambda: FIXED_NOW)
+    app.theme = "textual-light"
+    run_before = _open_detail(
+        "right_square_bracket", "right_square_bracket", "right_square_bracket"
+    )
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_clients_detail_panel_80x24(snap_compare, portfolio_profile: Profile) -> None:
+    app = PartnerOpsApp(portfolio_profile, clock=lambda: FIXED_NOW)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_open_detail())
+
+
+def test_end_services_confirmation(snap_compare, portfolio_profile: Profile) -> None:
+    app = PartnerOpsApp(portfolio_profile, clock=lambda: FIXED_NOW)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_open_detail("ctrl+e"))
