@@ -292,10 +292,11 @@ def credit_expiring(conn: sqlite3.Connection, t: Thresholds, today: date) -> Ite
             "credit_expiring",
             client_id,
             "info",
-            f"{_count(points, 'tier point')} expire on {expires} for {name}",
-            f"Rule credit_expiring: {_count(points, 'point')} of tier credit from purchases "
-            "12 months ago "
-            f"expire from {expires} ({days} days, within {t['credit_expiring_days']:g}).",
+            f"{_count(points, 'tier point')} expire{'s' if points == 1 else ''} on {expires} "
+            f"for {name}",
+            f"Rule credit_expiring: {_count(points, 'point')} of tier credit, bought 12 months "
+            f"before, run out on {expires} ({days} days, within "
+            f"{t['credit_expiring_days']:g}).",
             {"points": points, "expires": expires, "days_left": days},
             expires,
             date.fromisoformat(expires),
@@ -355,7 +356,8 @@ def evaluate_rules(
     """Fire every rule and bring `local_alert` in line, in one transaction."""
     thresholds = rule_thresholds(settings)
     today = today or date.today()
-    firings = fire_rules(conn, thresholds, today)
+    # One alert per id even if the cache holds a duplicate row (two usage rows for a month).
+    firings = list({f.alert_id: f for f in fire_rules(conn, thresholds, today)}.values())
     now = utc_now_text()
     report = RulesReport()
     inserts, updates, reopens = [], [], []

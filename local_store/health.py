@@ -109,10 +109,15 @@ class ClientSignals:
 
 
 _SIGNALS_SQL = """
-WITH ranked AS (
-  SELECT client_id, period, tools_in_use, active_users, engagement_score,
-         row_number() OVER (PARTITION BY client_id ORDER BY period DESC) AS rn
-  FROM usage),
+WITH latest AS (
+  SELECT c.id AS client_id,
+         (SELECT max(u.period) FROM usage u WHERE u.client_id = c.id) AS period
+  FROM client c),
+trend AS (
+  SELECT client_id, period,
+         (SELECT max(u.period) FROM usage u
+          WHERE u.client_id = latest.client_id AND u.period < latest.period) AS previous
+  FROM latest),
 subs AS (
   SELECT client_id, count(*) AS n, min(start_date) AS first_start
   FROM subscription GROUP BY client_id),
@@ -131,13 +136,14 @@ SELECT c.id, c.name, c.owner_email, c.services_status != 'ended', c.engagement_s
        coalesce(s.n, 0), s.first_start,
        r.id, r.status, r.decision_deadline, r.renewal_date, r.mrr_now_cents, r.mrr_change_cents,
        d.month
-FROM client c
-LEFT JOIN ranked l ON l.client_id = c.id AND l.rn = 1
-LEFT JOIN ranked p ON p.client_id = c.id AND p.rn = 2
-  AND julianday(l.period) - julianday(p.period) <= :window
-LEFT JOIN subs s ON s.client_id = c.id
-LEFT JOIN renewals r ON r.client_id = c.id AND r.rn = 1
-LEFT JOIN decreased d ON d.client_id = c.id
+FROM trend t
+JOIN client c ON c.id = t.client_id
+LEFT JOIN usage l ON l.client_id = t.client_id AND l.period = t.period
+LEFT JOIN usage p ON p.client_id = t.client_id AND p.period = t.previous
+  AND julianday(t.period) - julianday(t.previous) <= :window
+LEFT JOIN subs s ON s.client_id = t.client_id
+LEFT JOIN renewals r ON r.client_id = t.client_id AND r.rn = 1
+LEFT JOIN decreased d ON d.client_id = t.client_id
 """
 
 
