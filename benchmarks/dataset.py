@@ -76,7 +76,7 @@ def ensure_cache(clients: int, backend_url: str) -> Path:
 
     log(f"syncing {clients:,} clients into {path.name}; done once")
     partial = _partial(path)
-    seconds = product_sync(backend_url, partial)  # its last close folds the WAL into the file
+    seconds = product_sync(backend_url, partial).total  # its last close folds the WAL in
     partial.rename(path)
     log(f"synced in {seconds:.1f} s")
     return path

@@ -8,11 +8,16 @@ validation, no conflict rules, no rollups.
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -92,12 +97,60 @@ class CountingTransport(httpx.HTTPTransport):
         return response
 
 
-def product_sync(url: str, path: Path) -> float:
-    """One `partnerops sync` into `path`, exactly as the command runs it; seconds taken."""
+@dataclass
+class SyncTime:
+    total: float
+    after_pull: dict[str, float]
+    """Seconds of each step that follows the pull (rollups, health, alert rules)."""
+
+    @property
+    def pull(self) -> float:
+        """Push and pull alone: what `sync/pull.py` and `sync/client.py` answer for."""
+        return self.total - sum(self.after_pull.values())
+
+
+AFTER_PULL_STEPS = (
+    ("sync.engine", "refresh_health", "health"),
+    ("sync.engine", "evaluate_rules", "alert rules"),
+    ("local_store.writes", "refresh_client_rollups", "rollups"),
+)
+"""Functions `run_sync` calls after pulling, timed by wrapping them for one call."""
+
+
+@contextmanager
+def _timing_steps(spent: dict[str, float]) -> Iterator[None]:
+    patched = []
+    for module_name, name, label in AFTER_PULL_STEPS:
+        module = importlib.import_module(module_name)
+        original = getattr(module, name, None)
+        if original is None:
+            continue  # renamed or gone: the total still counts it, under "pull"
+
+        def timed(*args: Any, _original: Any = original, _label: str = label, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - started
+
+        setattr(module, name, timed)
+        patched.append((module, name, original))
+    try:
+        yield
+    finally:
+        for module, name, original in patched:
+            setattr(module, name, original)
+
+
+def product_sync(url: str, path: Path) -> SyncTime:
+    """One `partnerops sync` into `path`, exactly as the command runs it, timed by step."""
     profile = Profile(name="bench", cache_path=path, backend_url=url, token=TOKENS[0])
-    started = time.perf_counter()
-    run_sync(profile)
-    return time.perf_counter() - started
+    spent: dict[str, float] = {}
+    with _timing_steps(spent):
+        started = time.perf_counter()
+        run_sync(profile)
+        total = time.perf_counter() - started
+    return SyncTime(total, spent)
 
 
 def pull_requests(url: str, path: Path) -> CountingTransport:
