@@ -90,3 +90,23 @@ def test_filters_apply_before_the_search(cache: Path):
     everyone = client_order(conn, ClientQuery(search="a"))
     assert len(everyone) > 1
     assert len(client_order(conn, ClientQuery(search="a", relationship="managed"))) == 0
+
+
+def test_orders_longer_than_one_block(cache: Path):
+    conn = connect(cache)
+    with write_transaction(conn):
+        for number in range(10, 160):
+            _add(conn, number, f"Row {number:03d}", f"row{number}.example", number)
+    client_order(conn, ClientQuery())
+    for search in ("row 0", "1", "9.ex", "row 15"):
+        query = ClientQuery(search=search)
+        assert list(client_order(conn, query).rowids) == _like_order(conn, query)
+
+
+def test_a_name_holding_a_nul_still_searches_right(cache: Path):
+    conn = connect(cache)
+    with write_transaction(conn):
+        _add(conn, 20, "Nul\x00Name Alpha", "nul.example", 1)
+    for search in ("alpha", "name", "nul"):
+        query = ClientQuery(search=search)
+        assert list(client_order(conn, query).rowids) == _like_order(conn, query)
