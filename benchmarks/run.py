@@ -1,6 +1,6 @@
 """Run every figure of PRODUCT.md §8 next to its own baseline and print one table.
 
-    .venv/bin/python -m benchmarks            # 100,000 clients; about 15 minutes here
+    .venv/bin/python -m benchmarks            # 100,000 clients; 4-9 minutes here, once built
     .venv/bin/python -m benchmarks --quick    # 2,000 clients, one repetition: a smoke run
 
 The data set is generated and synced once into `benchmarks/.data/` and reused. Each figure
