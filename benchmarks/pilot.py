@@ -9,7 +9,6 @@ before the key is sent to the first repaint after the table received its new row
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,7 +159,3 @@ async def _measure(cache: Path, repeats: int) -> PilotFigures:
 
 def measure(cache: Path, repeats: int) -> PilotFigures:
     return asyncio.run(_measure(cache, repeats))
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)

@@ -7,7 +7,6 @@ import fcntl
 import json
 import os
 import pty
-import statistics
 import struct
 import subprocess
 import sys
@@ -93,7 +92,3 @@ def starts(data_dir: Path, repeats: int) -> tuple[list[Start], list[Start]]:
         bare.append(start_once("bare", None))
         product.append(start_once("product", data_dir))
     return bare, product
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)
