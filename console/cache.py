@@ -64,7 +64,10 @@ class CacheReader:
             version = schema_version(conn)
         except sqlite3.DatabaseError as exc:
             conn.close()
-            self.problem = f"The cache at {self.path} is damaged ({exc})."
+            self.problem = (
+                f"The cache at {self.path} is damaged ({exc}). Run `partnerops cache rebuild` "
+                "(it keeps actions waiting to sync)."
+            )
             return False
         if version == SCHEMA_VERSION:
             self._ui, self.problem = conn, None

@@ -8,6 +8,7 @@ commands that open the TUI. Heavy imports stay inside the commands, so `--help` 
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -460,6 +461,14 @@ def main() -> None:
         # A closed pipe that a command did not expect: still the reader's choice, not a failure.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    except sqlite3.Error as exc:
+        # A full or read-only disk, or a damaged file, met in the middle of a command.
+        if os.environ.get("PARTNEROPS_DEBUG"):
+            raise
+        from local_store.rebuild import describe_cache_error
+
+        typer.echo(f"partnerops: {describe_cache_error(exc)}", err=True)
+        sys.exit(EXIT_ERROR)
     except Exception as exc:
         if os.environ.get("PARTNEROPS_DEBUG"):
             raise

@@ -323,3 +323,13 @@ class RawPropertiesRow(SQLModel, table=True):
     id: str = Field(primary_key=True)  # the client's (or service's) id
     object_type: str = Field(primary_key=True)  # partner_clients | partner_services
     properties: str  # JSON object: property name → value (strings or null, as HubSpot sends)
+
+
+class SignalsRunRow(SQLModel, table=True):
+    """What the last health and alert-rule run was computed from (one row), so a sync that
+    changed nothing on the same day with the same settings skips recomputing every client."""
+
+    __tablename__ = "signals_run"
+
+    id: int = Field(default=1, primary_key=True)
+    fingerprint: str

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from local_store.alert_rules import evaluate_rules, rule_thresholds
+from local_store.alert_rules import rule_thresholds
 from local_store.database import open_cache
-from local_store.health import health_weights, refresh_health
+from local_store.health import health_weights
+from local_store.signals import refresh_signals
 from sync.client import RETRY_TOTAL_S, BackendClient, SyncError
 from sync.profile import Profile
 from sync.pull import Progress, PullReport, pull_all
@@ -52,20 +53,25 @@ def run_sync(profile: Profile, *, progress: Progress | None = None) -> SyncRepor
             "or backend_url in the config file"
         )
     if not profile.token:
-        raise SyncError(f"no token for profile {profile.name!r}: set PARTNEROPS_TOKEN")
+        raise SyncError(
+            f"no token for profile {profile.name!r}: run `partnerops login` or set PARTNEROPS_TOKEN"
+        )
     try:
         health_weights(profile.settings)
         rule_thresholds(profile.settings)
     except ValueError as exc:
         raise ConfigError(f"config of profile {profile.name!r}: {exc}") from None
-    with BackendClient(profile.backend_url, profile.token, retry_total_s=retry_budget()) as client:
+    with BackendClient(
+        profile.backend_url,
+        profile.token,
+        retry_total_s=retry_budget(),
+        allow_insecure_http=profile.allow_insecure_http,
+    ) as client:
         conn = open_cache(profile.cache_path, create=True)
         try:
             pushed = push_outbox(client, conn)
             pulled = pull_all(client, conn, progress=progress)
-            # Health scores and local alerts depend on the day too, so they follow every sync.
-            refresh_health(conn, profile.settings)
-            evaluate_rules(conn, profile.settings)
+            refresh_signals(conn, profile.settings, data_changed=pulled.changed)
             return SyncReport(pushed, pulled)
         finally:
             conn.close()

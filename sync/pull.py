@@ -29,6 +29,11 @@ class PullReport:
     quarantined: dict[str, int] = field(default_factory=dict)
     resynced: list[str] = field(default_factory=list)
 
+    @property
+    def changed(self) -> bool:
+        """Whether this pull wrote or removed anything."""
+        return any(self.pulled.values()) or any(self.deleted.values()) or bool(self.resynced)
+
 
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 """`json.dumps(value, ensure_ascii=False)` without building an encoder per call."""

@@ -13,6 +13,8 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     data_dir = tmp_path / "data"
     monkeypatch.setenv("PARTNEROPS_DATA_DIR", str(data_dir))
     monkeypatch.setenv("PARTNEROPS_CONFIG", str(tmp_path / "config.toml"))
+    # Never the developer's real keyring, in this process or in the CLI subprocesses tests run.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     for name in ("PARTNEROPS_PROFILE", "PARTNEROPS_BACKEND_URL", "PARTNEROPS_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     return data_dir

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlite3
 
 from local_store import outbox
-from local_store.alert_rules import evaluate_rules, rule_thresholds
+from local_store.alert_rules import rule_thresholds
 from local_store.database import open_cache
-from local_store.health import health_weights, refresh_health
+from local_store.health import health_weights
+from local_store.signals import refresh_signals
 from sync.client import SyncError
 from sync.engine import ConfigError, SyncReport, retry_budget
 from sync.hubspot.api import HubSpotClient
@@ -56,9 +57,7 @@ def run_hubspot_sync(profile: Profile, *, progress: Progress | None = None) -> S
         try:
             pushed = local_only_actions(conn)
             pulled = pull_hubspot(api, conn, settings, progress=progress)
-            # The same follow-up as a backend sync (sync.engine.run_sync): health and rules.
-            refresh_health(conn, profile.settings)
-            evaluate_rules(conn, profile.settings)
+            refresh_signals(conn, profile.settings, data_changed=pulled.changed)
             return SyncReport(pushed, pulled)
         finally:
             conn.close()

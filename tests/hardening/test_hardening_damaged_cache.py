@@ -198,12 +198,6 @@ def test_a_full_disk_leaves_the_cache_whole_and_says_so(
     conn.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue #8: SQLite rolls back by itself on SQLITE_FULL, so write_transaction's own "
-    "ROLLBACK fails and hides the cause ('cannot rollback - no transaction is active'); "
-    "local_store/database.py should roll back only `if conn.in_transaction`",
-)
 def test_a_full_disk_inside_an_action_keeps_its_cause(synced: Profile) -> None:
     conn = open_cache(synced.cache_path)
     client_id = conn.execute("SELECT id FROM client LIMIT 1").fetchone()[0]
