@@ -11,6 +11,7 @@ them, and `SyncFinished` makes every screen re-read the cache.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,17 +26,13 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from console.cache import CacheReader
-from console.screens.clients import ClientsScreen
-from console.screens.inbox import InboxScreen
-from console.screens.renewals import RenewalsScreen
-from console.screens.team import TeamScreen
-from console.screens.tier import TierScreen
 from console.status import StatusSnapshot, SyncFinished, SyncProgress
 from console.text import safe_text
 from local_store.queries import PartnerHeader, SyncOverview, partner_header, sync_overview
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.screen import Screen
 
     from sync.profile import Profile
 
@@ -43,6 +40,25 @@ STATUS_REFRESH_SECONDS = 30.0
 STARTUP_SYNC_DELAY_SECONDS = 1.0
 
 Clock = Callable[[], datetime]
+
+
+SCREEN_MODULES: dict[str, tuple[str, str]] = {
+    "inbox": ("console.screens.inbox", "InboxScreen"),
+    "clients": ("console.screens.clients", "ClientsScreen"),
+    "renewals": ("console.screens.renewals", "RenewalsScreen"),
+    "tier": ("console.screens.tier", "TierScreen"),
+    "team": ("console.screens.team", "TeamScreen"),
+}
+"""Each mode's screen, imported on its first visit: importing all five before the first
+paint cost more than the bare Textual app takes to paint."""
+
+
+def _screen_factory(mode: str) -> Callable[[], Screen]:
+    def build() -> Screen:
+        module_name, class_name = SCREEN_MODULES[mode]
+        return getattr(importlib.import_module(module_name), class_name)()
+
+    return build
 
 
 def _partnerops_commands() -> type[Provider]:
@@ -84,16 +100,15 @@ class PartnerOpsApp(App[None]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS = App.COMMANDS | {_partnerops_commands}
 
-    MODES: ClassVar = {
-        "inbox": InboxScreen,
-        "clients": ClientsScreen,
-        "renewals": RenewalsScreen,
-        "tier": TierScreen,
-        "team": TeamScreen,
-    }
+    MODES: ClassVar = {mode: _screen_factory(mode) for mode in SCREEN_MODULES}
     SCREEN_TITLES: ClassVar[dict[str, str]] = {
-        mode: screen.SCREEN_TITLE for mode, screen in MODES.items()
+        "inbox": "Inbox",
+        "clients": "Clients",
+        "renewals": "Renewals",
+        "tier": "Tier",
+        "team": "HubSpot Team",
     }
+    """Kept here, not read from the screen classes, so naming a screen imports nothing."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "switch_mode('inbox')", "Inbox", id="app.inbox", tooltip="Alerts to triage."),
@@ -395,6 +410,8 @@ class PartnerOpsApp(App[None]):
     async def jump_to_client(self, client_id: str) -> None:
         await self.switch_mode("clients")
         screen = self.screen
+        from console.screens.clients import ClientsScreen
+
         if isinstance(screen, ClientsScreen):
             screen.jump_to(client_id)
 

@@ -577,3 +577,8 @@ async def test_a_link_nothing_can_open_is_shown_and_copied(
         copied = app.clipboard == "mailto:pdm@hubspot.example?subject=Acme"
         assert copied is not opens
         assert bool(app._notifications) is not opens
+
+
+def test_screen_titles_named_by_the_app_match_the_screens() -> None:
+    for mode, title in PartnerOpsApp.SCREEN_TITLES.items():
+        assert type(PartnerOpsApp.MODES[mode]()).SCREEN_TITLE == title
