@@ -18,14 +18,13 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
-from sync.profile import Profile, ProfileError, load_profile
+from console.cli_common import EXIT_ERROR, EXIT_USAGE, ProfileOption, fail, profile_from
+from sync.profile import Profile
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
 FORMATS = ("table", "json", "jsonl", "csv")
 STATUSES = ("open", "acknowledged", "snoozed", "resolved", "any")
 FIELDS = (
@@ -46,23 +45,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 app = typer.Typer(help="List and triage alerts from scripts.", no_args_is_help=True)
 
-ProfileOption = Annotated[
-    str | None,
-    typer.Option("--profile", "-p", help="Profile to use (default: PARTNEROPS_PROFILE or config)."),
-]
 IdsArgument = Annotated[list[str], typer.Argument(help="Alert ids (see `alerts list`).")]
-
-
-def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    typer.echo(f"partnerops: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _profile(ctx: typer.Context, name: str | None) -> Profile:
-    try:
-        return load_profile(name or ctx.obj)
-    except ProfileError as exc:
-        _fail(str(exc), EXIT_USAGE)
 
 
 @contextmanager
@@ -72,7 +55,7 @@ def _cache(profile: Profile) -> Iterator[sqlite3.Connection]:
     try:
         conn = open_cache(profile.cache_path)
     except CacheError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         yield conn
     finally:
@@ -89,26 +72,26 @@ def _filter_text(profile: Profile, section: str | None, status: str | None, mine
         try:
             sections = inbox_sections(profile.settings, profile.archetype)
         except SettingsError as exc:
-            _fail(f"config of profile {profile.name!r}: {exc}", EXIT_USAGE)
+            fail(f"config of profile {profile.name!r}: {exc}", EXIT_USAGE)
         found = next((s for s in sections if s.name.lower() == section.strip().lower()), None)
         if found is None:
             names = ", ".join(repr(s.name) for s in sections)
-            _fail(f"no section {section!r}; the sections are {names}", EXIT_USAGE)
+            fail(f"no section {section!r}; the sections are {names}", EXIT_USAGE)
         if found.filter.strip():
             parts.append(f"({found.filter})")
     if status is not None:
         if status not in STATUSES:
-            _fail(f"--status must be one of {', '.join(STATUSES)}, not {status!r}", EXIT_USAGE)
+            fail(f"--status must be one of {', '.join(STATUSES)}, not {status!r}", EXIT_USAGE)
         parts.append(f"status:{status}")
     if mine:
         if not profile.user_email:
-            _fail(f"--mine needs user_email in profile {profile.name!r}", EXIT_USAGE)
+            fail(f"--mine needs user_email in profile {profile.name!r}", EXIT_USAGE)
         parts.append("mine")
     text = " and ".join(parts)
     try:
         compile_filter(text, profile.user_email, date.today())
     except FilterError as exc:
-        _fail(f"filter: {exc}", EXIT_USAGE)
+        fail(f"filter: {exc}", EXIT_USAGE)
     return text
 
 
@@ -175,8 +158,8 @@ def list_alerts(
 
     output_format = output_format.lower()
     if output_format not in FORMATS:
-        _fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}", EXIT_USAGE)
-    chosen = _profile(ctx, profile)
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}", EXIT_USAGE)
+    chosen = profile_from(ctx, profile)
     text = _filter_text(chosen, section, status, mine)
     with _cache(chosen) as conn:
         compiled = compile_filter(text, chosen.user_email, date.today())
@@ -193,7 +176,7 @@ def _triage(
     """Apply `action` to each alert; one line per result, exit 1 if any failed."""
     from local_store.alerts import alert_source
 
-    chosen = _profile(ctx, profile)
+    chosen = profile_from(ctx, profile)
     failed = False
     with _cache(chosen) as conn:
         for alert_id in alert_ids:
@@ -214,7 +197,7 @@ def _triage(
 
 
 def _author(ctx: typer.Context, profile: str | None) -> str:
-    return _profile(ctx, profile).user_email or "partnerops"
+    return profile_from(ctx, profile).user_email or "partnerops"
 
 
 @app.command("ack")
@@ -248,7 +231,7 @@ def snooze(
     try:
         day = parse_until(until, date.today())
     except TriageError as exc:
-        _fail(f"--until: {exc}", EXIT_USAGE)
+        fail(f"--until: {exc}", EXIT_USAGE)
     author = _author(ctx, profile)
     _triage(
         ctx,
@@ -270,7 +253,7 @@ def assign(
     from local_store.alert_triage import assign as assign_alert
 
     if (to is None) == (not nobody):
-        _fail("give either --to EMAIL or --nobody", EXIT_USAGE)
+        fail("give either --to EMAIL or --nobody", EXIT_USAGE)
     _triage(ctx, profile, alert_ids, lambda conn, alert_id: assign_alert(conn, alert_id, to))
 
 
@@ -285,6 +268,6 @@ def note(
     from local_store.alert_triage import add_note
 
     if not text.strip():
-        _fail("--text needs some text", EXIT_USAGE)
+        fail("--text needs some text", EXIT_USAGE)
     author = _author(ctx, profile)
     _triage(ctx, profile, alert_ids, lambda conn, alert_id: add_note(conn, alert_id, text, author))

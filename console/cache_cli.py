@@ -6,33 +6,11 @@ imports this module to register the group, and scripted paths must not load Text
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
-
 import typer
 
-from sync.profile import Profile, ProfileError, load_profile
-
-EXIT_ERROR = 1
-EXIT_USAGE = 2
+from console.cli_common import ProfileOption, fail, profile_from
 
 app = typer.Typer(help="Check or rebuild the local cache.", no_args_is_help=True)
-
-ProfileOption = Annotated[
-    str | None,
-    typer.Option("--profile", "-p", help="Profile to use (default: PARTNEROPS_PROFILE or config)."),
-]
-
-
-def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    typer.echo(f"partnerops: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _profile(ctx: typer.Context, name: str | None) -> Profile:
-    try:
-        return load_profile(name or ctx.obj)
-    except ProfileError as exc:
-        _fail(str(exc), EXIT_USAGE)
 
 
 @app.command("check")
@@ -41,18 +19,18 @@ def check(ctx: typer.Context, profile: ProfileOption = None) -> None:
     from local_store.database import CacheError
     from local_store.rebuild import check_cache
 
-    chosen = _profile(ctx, profile)
+    chosen = profile_from(ctx, profile)
     try:
         result = check_cache(chosen.cache_path)
     except CacheError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if result.ok:
         typer.echo(f"partnerops: the cache at {chosen.cache_path} is sound")
         return
     typer.echo(f"partnerops: the cache at {chosen.cache_path} has problems:", err=True)
     for finding in result.findings:
         typer.echo(f"  {finding}", err=True)
-    _fail(f"run `partnerops cache rebuild --profile {chosen.name}` to start a fresh one")
+    fail(f"run `partnerops cache rebuild --profile {chosen.name}` to start a fresh one")
 
 
 @app.command("rebuild")
@@ -65,11 +43,11 @@ def rebuild(ctx: typer.Context, profile: ProfileOption = None) -> None:
     from local_store.database import CacheError
     from local_store.rebuild import rebuild_cache
 
-    chosen = _profile(ctx, profile)
+    chosen = profile_from(ctx, profile)
     try:
         report = rebuild_cache(chosen.cache_path)
     except CacheError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"partnerops: moved the old cache to {report.moved_to}")
     if report.salvage_file is not None:
         typer.echo(

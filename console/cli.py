@@ -14,16 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from console import alerts_cli, cache_cli, login_cli
+from console.cli_common import EXIT_ERROR, EXIT_USAGE, ProfileOption, fail, resolve_profile
 from local_store.database import CacheError
-from sync.profile import Profile, ProfileError, load_profile
-
-EXIT_ERROR = 1
-EXIT_USAGE = 2
+from sync.profile import Profile
 
 app = typer.Typer(
     name="partnerops",
@@ -40,24 +38,6 @@ app.add_typer(alerts_cli.app, name="alerts")
 app.command("login")(login_cli.login)
 app.command("logout")(login_cli.logout)
 app.add_typer(cache_cli.app, name="cache")
-
-ProfileOption = Annotated[
-    str | None,
-    typer.Option("--profile", "-p", help="Profile to use (default: PARTNEROPS_PROFILE or config)."),
-]
-
-
-def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    """One line on stderr, never a traceback."""
-    typer.echo(f"partnerops: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def resolve_profile(name: str | None) -> Profile:
-    try:
-        return load_profile(name)
-    except ProfileError as exc:
-        fail(str(exc), EXIT_USAGE)
 
 
 def stale_after_hours(profile: Profile) -> float:
@@ -98,7 +78,7 @@ def quiet_on_closed_pipe() -> Iterator[None]:
         raise typer.Exit(0) from None
 
 
-def open_cache_or_fail(profile: Profile):
+def open_cache_orfail(profile: Profile):
     """The profile's cache, or one line saying why not (none yet, damaged, too new)."""
     from local_store.database import open_cache
 
@@ -125,10 +105,10 @@ def main_callback(ctx: typer.Context, profile: ProfileOption = None) -> None:
 @app.command()
 def sync(ctx: typer.Context, profile: ProfileOption = None) -> None:
     """Pull every resource from the backend into the local cache."""
-    sync_or_fail(resolve_profile(profile or ctx.obj), summary_to_stderr=False)
+    sync_orfail(resolve_profile(profile or ctx.obj), summary_to_stderr=False)
 
 
-def sync_or_fail(chosen: Profile, *, summary_to_stderr: bool) -> None:
+def sync_orfail(chosen: Profile, *, summary_to_stderr: bool) -> None:
     """One sync with progress; a failure ends the command with the sync's exit code.
 
     `export --sync` puts the summary on stderr: its stdout is the data.
@@ -204,7 +184,7 @@ def status(
     if output_format not in ("table", "json"):
         fail(f"--format must be table or json, not {output_format!r}", EXIT_USAGE)
     chosen = resolve_profile(profile or ctx.obj)
-    conn = open_cache_or_fail(chosen)
+    conn = open_cache_orfail(chosen)
     try:
         warn_if_stale(chosen, conn)
         state = cache_status(conn)
@@ -344,8 +324,8 @@ def export(
         fail(str(exc), EXIT_USAGE)
     stale_after_hours(chosen)  # a config mistake should stop us before a long sync
     if sync_first:
-        sync_or_fail(chosen, summary_to_stderr=True)
-    conn = open_cache_or_fail(chosen)
+        sync_orfail(chosen, summary_to_stderr=True)
+    conn = open_cache_orfail(chosen)
     try:
         warn_if_stale(chosen, conn)
         with quiet_on_closed_pipe():

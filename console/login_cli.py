@@ -9,10 +9,10 @@ imported here: `console.cli` imports this module to register the commands.
 from __future__ import annotations
 
 import os
-from typing import Annotated, NoReturn
 
 import typer
 
+from console.cli_common import EXIT_USAGE, ProfileOption, fail
 from sync.profile import (
     TOKEN_ENV,
     NoProfileConfigured,
@@ -24,19 +24,6 @@ from sync.profile import (
     store_token,
 )
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-
-ProfileOption = Annotated[
-    str | None,
-    typer.Option("--profile", "-p", help="Profile to use (default: PARTNEROPS_PROFILE or config)."),
-]
-
-
-def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    typer.echo(f"partnerops: {message}", err=True)
-    raise typer.Exit(code)
-
 
 def _chosen(ctx: typer.Context, profile: str | None) -> str:
     """The profile's name; a broken config file is reported here, before any prompt."""
@@ -45,7 +32,7 @@ def _chosen(ctx: typer.Context, profile: str | None) -> str:
     except NoProfileConfigured:
         return profile_name(profile or ctx.obj)  # logging in before writing the config is fine
     except ProfileError as exc:
-        _fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
 
 
 def login(ctx: typer.Context, profile: ProfileOption = None) -> None:
@@ -56,7 +43,7 @@ def login(ctx: typer.Context, profile: ProfileOption = None) -> None:
         token = typer.prompt(f"Token for profile {name!r}", hide_input=True)
         store_token(name, token)
     except ProfileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"partnerops: stored the token of profile {name!r} in the OS keyring", err=True)
     if os.environ.get(TOKEN_ENV):
         typer.echo(f"partnerops: note that {TOKEN_ENV} is set and takes precedence", err=True)
@@ -68,7 +55,7 @@ def logout(ctx: typer.Context, profile: ProfileOption = None) -> None:
     try:
         removed = delete_token(name)
     except ProfileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if removed:
         typer.echo(f"partnerops: removed the token of profile {name!r} from the OS keyring")
     else:

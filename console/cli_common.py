@@ -1,0 +1,36 @@
+"""What every `partnerops` command module shares: exit codes, the --profile option, and
+one-line failures. Imports nothing heavy: each command's --help must stay quick."""
+
+from __future__ import annotations
+
+from typing import Annotated, NoReturn
+
+import typer
+
+from sync.profile import Profile, ProfileError, load_profile
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+ProfileOption = Annotated[
+    str | None,
+    typer.Option("--profile", "-p", help="Profile to use (default: PARTNEROPS_PROFILE or config)."),
+]
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    """One line on stderr, never a traceback."""
+    typer.echo(f"partnerops: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def resolve_profile(name: str | None) -> Profile:
+    try:
+        return load_profile(name)
+    except ProfileError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+def profile_from(ctx: typer.Context, name: str | None) -> Profile:
+    """The profile named on the sub-command, else the one given before it (`-p P alerts …`)."""
+    return resolve_profile(name or ctx.obj)
