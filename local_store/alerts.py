@@ -179,15 +179,3 @@ def _json(text: str | None, default: Any) -> Any:
     except ValueError:
         return default
     return value if isinstance(value, type(default)) else default
-
-
-class Employee(NamedTuple):
-    name: str
-    email: str
-
-
-def employees(conn: sqlite3.Connection) -> list[Employee]:
-    """The partner's people, to assign alerts to."""
-    return [
-        Employee(*row) for row in conn.execute("SELECT name, email FROM employee ORDER BY name")
-    ]

@@ -212,19 +212,6 @@ def client_detail(conn: sqlite3.Connection, client_id: str) -> ClientDetail | No
     )
 
 
-class Employee(NamedTuple):
-    email: str
-    name: str
-
-
-def employees(conn: sqlite3.Connection) -> list[Employee]:
-    """The partner's people, by name: owners to filter by or assign."""
-    return [
-        Employee(email, name)
-        for email, name in conn.execute("SELECT email, name FROM employee ORDER BY name, email")
-    ]
-
-
 def product_names(conn: sqlite3.Connection) -> list[str]:
     """Products any client owns, as the clients table spells them ("Marketing", not
     "Marketing Hub"), so that one is a filter on `ClientQuery.product`."""

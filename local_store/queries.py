@@ -459,3 +459,18 @@ def search_client_names(conn: sqlite3.Connection, text: str, limit: int = 20) ->
         (pattern, pattern, prefix, limit),
     )
     return [ClientName(*values) for values in rows]
+
+
+class Employee(NamedTuple):
+    """One of the partner's people: an owner or assignee to pick."""
+
+    name: str
+    email: str
+
+
+def employees(conn: sqlite3.Connection) -> list[Employee]:
+    """The partner's people, by name."""
+    return [
+        Employee(name, email)
+        for name, email in conn.execute("SELECT name, email FROM employee ORDER BY name, email")
+    ]

@@ -26,32 +26,22 @@ from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
 from console.screens.base import PaletteCommand, PartnerOpsScreen
-from console.screens.client_actions import (
-    AssignOwnerModal,
-    ClientFilters,
-    EndServicesModal,
-    FilterModal,
-    NoteModal,
-    OwnerChoice,
-)
+from console.screens.client_actions import ClientFilters, EndServicesModal, FilterModal
+from console.screens.dialogs import NoteDialog, PersonChoice, PersonDialog
 from console.text import format_money, safe_text
 from console.widgets.client_detail import ClientDetailPanel
 from console.widgets.client_table import PAGE_SIZE, ClientTable
-from local_store.client_detail import (
-    ClientDetail,
-    Employee,
-    client_detail,
-    employees,
-    product_names,
-)
+from local_store.client_detail import ClientDetail, client_detail, product_names
 from local_store.queries import (
     ClientListRow,
     ClientOrder,
     ClientQuery,
+    Employee,
     client_index,
     client_order,
     client_page,
     client_page_in_order,
+    employees,
     total_clients,
 )
 
@@ -625,7 +615,7 @@ class ClientsScreen(PartnerOpsScreen):
                     author,
                 )
 
-        self.app.push_screen(NoteModal(row.name), written)
+        self.app.push_screen(NoteDialog(row.name), written)
 
     def action_assign_owner(self) -> None:
         row = self.selected
@@ -659,7 +649,7 @@ class ClientsScreen(PartnerOpsScreen):
             return
 
         def picked(choice: object) -> None:
-            if isinstance(choice, OwnerChoice):
+            if isinstance(choice, PersonChoice):
                 owner = self._owner_names.get(choice.email or "", choice.email) or "nobody"
                 self._queue(
                     f"Queued: {safe_text(owner)} owns {safe_text(row.name)}",
@@ -668,7 +658,8 @@ class ClientsScreen(PartnerOpsScreen):
                     choice.email,
                 )
 
-        self.app.push_screen(AssignOwnerModal(row.name, message.employees, row.owner_email), picked)
+        dialog = PersonDialog("Owner of", row.name, message.employees, row.owner_email)
+        self.app.push_screen(dialog, picked)
 
     def _queue(self, done: str, action: OutboxAction, *args: object) -> None:
         self._write_action(done, action, args)

@@ -26,26 +26,20 @@ from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.screens.base import PaletteCommand, PartnerOpsScreen
-from console.screens.triage_modals import (
-    AlertNoteModal,
-    AssigneeChoice,
-    AssignModal,
-    SnoozeChoice,
-    SnoozeModal,
-)
+from console.screens.dialogs import NoteDialog, PersonChoice, PersonDialog
+from console.screens.snooze_dialog import SnoozeChoice, SnoozeModal
 from console.text import literal, safe_text
 from console.widgets.alert_detail import detail_text, section_prompt
 from local_store.alert_filter import Section, inbox_sections
 from local_store.alerts import (
     AlertDetail,
     AlertListRow,
-    Employee,
     alert_detail,
-    employees,
     section_counts,
     section_rows,
 )
 from local_store.health import SettingsError
+from local_store.queries import Employee, employees
 
 COLUMNS = (
     ("severity", "Severity", 9),
@@ -467,7 +461,7 @@ class InboxScreen(PartnerOpsScreen):
             if isinstance(text, str):
                 self._apply("add_note", (row.id,), (text, self.me or "partnerops"))
 
-        self.app.push_screen(AlertNoteModal(row.title), written)
+        self.app.push_screen(NoteDialog(row.title), written)
 
     def action_assign(self) -> None:
         if row := self._cursor_row():
@@ -483,10 +477,12 @@ class InboxScreen(PartnerOpsScreen):
         row = message.row
 
         def picked(choice: object) -> None:
-            if isinstance(choice, AssigneeChoice):
+            if isinstance(choice, PersonChoice):
                 self._apply("assign", (row.id,), (choice.email,))
 
-        self.app.push_screen(AssignModal(row.title, message.people, row.assignee), picked)
+        self.app.push_screen(
+            PersonDialog("Assign", row.title, message.people, row.assignee), picked
+        )
 
     def _apply(self, action: str, alert_ids: Sequence[str], args: tuple[object, ...]) -> None:
         titles = {row.id: row.title for row in self.rows}

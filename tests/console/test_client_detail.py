@@ -16,8 +16,9 @@ from test_console_app import static_text
 from textual.widgets import Label, OptionList, Static, TabbedContent, TextArea
 
 from console.app import PartnerOpsApp
-from console.screens.client_actions import AssignOwnerModal, EndServicesModal, NoteModal
+from console.screens.client_actions import EndServicesModal
 from console.screens.clients import ClientsScreen
+from console.screens.dialogs import NoteDialog, PersonDialog
 from console.text import format_money
 from console.widgets.client_table import ClientTable
 from sync.profile import Profile
@@ -252,7 +253,7 @@ async def test_add_note_writes_the_note_and_the_outbox(portfolio_profile: Profil
         await open_client(app, pilot, CLIENT)
         await pilot.press("n")
         await settle(pilot)
-        assert isinstance(app.screen, NoteModal)
+        assert isinstance(app.screen, NoteDialog)
         assert app.screen.query_one(TextArea).has_focus
         await pilot.press(*"Call [b]Monday[/b]", "ctrl+s")
         await settle(pilot)
@@ -276,7 +277,7 @@ async def test_an_empty_note_is_not_saved(portfolio_profile: Profile) -> None:
         await open_client(app, pilot, CLIENT)
         await pilot.press("n", "space", "ctrl+s")
         await settle(pilot)
-        assert isinstance(app.screen, NoteModal)
+        assert isinstance(app.screen, NoteDialog)
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ClientsScreen)
@@ -292,7 +293,7 @@ async def test_assign_owner(portfolio_profile: Profile, pick_nobody: bool) -> No
         await open_client(app, pilot, CLIENT)
         await pilot.press("a")
         await settle(pilot)
-        assert isinstance(app.screen, AssignOwnerModal)
+        assert isinstance(app.screen, PersonDialog)
         options = app.screen.query_one(OptionList)
         assert options.option_count == len(people) + 1
         await pilot.press("home")

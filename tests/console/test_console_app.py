@@ -581,4 +581,4 @@ async def test_a_link_nothing_can_open_is_shown_and_copied(
 
 def test_screen_titles_named_by_the_app_match_the_screens() -> None:
     for mode, title in PartnerOpsApp.SCREEN_TITLES.items():
-        assert type(PartnerOpsApp.MODES[mode]()).SCREEN_TITLE == title
+        assert title == type(PartnerOpsApp.MODES[mode]()).SCREEN_TITLE

@@ -15,8 +15,9 @@ from textual.widgets import DataTable, Input, Label, OptionList, Static
 
 from console.app import PartnerOpsApp
 from console.screens.clients import ClientsScreen
+from console.screens.dialogs import PersonDialog
 from console.screens.inbox import InboxScreen
-from console.screens.triage_modals import AssignModal, SnoozeModal
+from console.screens.snooze_dialog import SnoozeModal
 from local_store.alert_rules import evaluate_rules
 from local_store.database import connect
 from local_store.health import refresh_health
@@ -181,7 +182,7 @@ async def test_assign_and_note(inbox_profile: Profile) -> None:
         target = shown_ids(app)[0]
         await pilot.press("A")
         await settle(pilot)
-        assert isinstance(app.screen, AssignModal)
+        assert isinstance(app.screen, PersonDialog)
         await pilot.press("down", "down", "enter")
         await settle(pilot)
         assignee = cache_row(inbox_profile, "SELECT assignee FROM local_alert WHERE id = ?", target)

@@ -14,10 +14,10 @@ from local_store.client_detail import (
     HealthReason,
     Note,
     client_detail,
-    employees,
     product_names,
 )
 from local_store.database import open_cache
+from local_store.queries import employees
 
 
 def _client(conn: sqlite3.Connection, client_id: str, **overrides: object) -> None:

@@ -1,0 +1,137 @@
+"""The dialogs every screen shares: a base that closes on escape or Cancel, a note editor,
+and a pick-a-person list.
+
+A dialog only asks; the screen that opened it applies the answer. Names and emails come from
+the server, so they are shown through `safe_text`/`literal`, never as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, NamedTuple
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from console.text import literal, safe_text
+from local_store.queries import Employee
+
+CANCEL = Binding(
+    "escape", "cancel", "Cancel", id="dialog.cancel", tooltip="Close without doing anything."
+)
+
+
+class Dialog(ModalScreen[object]):
+    """A centred dialog (`.dialog` in app.tcss); escape or Cancel closes it with None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [CANCEL]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+    @staticmethod
+    def heading(verb: str, subject: str) -> Static:
+        """ "Note on Acme": our words, then the server's name shown literally."""
+        return Static(
+            Content.assemble((verb, "bold"), " ", (safe_text(subject), "bold")),
+            classes="dialog-heading",
+            markup=False,
+        )
+
+
+class NoteDialog(Dialog):
+    """Asks for a note's text; ctrl+s (or the button) saves it, dismissing with the text."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        CANCEL,
+        Binding(
+            "ctrl+s",
+            "save",
+            "Save note",
+            priority=True,
+            id="dialog.save-note",
+            tooltip="Save the note (queued, sent at the next sync).",
+        ),
+    ]
+
+    def __init__(self, subject: str) -> None:
+        super().__init__()
+        self.subject = subject
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="note-dialog"):
+            yield self.heading("Note on", self.subject)
+            yield TextArea(id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield Label("ctrl+s saves · escape cancels", classes="dialog-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Save note", id="confirm", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    @on(Button.Pressed, "#confirm")
+    def action_save(self) -> None:
+        text = self.query_one(TextArea).text.strip()
+        if not text:
+            self.notify("A note needs some text.", severity="warning", markup=False)
+            return
+        self.dismiss(text)
+
+
+class PersonChoice(NamedTuple):
+    """The person picked in `PersonDialog`: an email, or None for nobody."""
+
+    email: str | None
+
+
+_NOBODY = "\x00nobody"
+"""The option id of "nobody"; no email can be this."""
+
+
+class PersonDialog(Dialog):
+    """Pick one of the partner's people (or nobody); enter picks."""
+
+    def __init__(
+        self, verb: str, subject: str, people: Sequence[Employee], current: str | None
+    ) -> None:
+        super().__init__()
+        self.verb = verb
+        self.subject = subject
+        self.people = people
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = [Option(Text("Nobody", style="italic"), id=_NOBODY)]
+        for person in self.people:
+            prompt = Text.assemble(literal(person.name), "  ", literal(person.email, "dim"))
+            if person.email == self.current:
+                prompt.append("  (now)", style="bold")
+            options.append(Option(prompt, id=person.email))
+        with Vertical(classes="dialog", id="person-dialog"):
+            yield self.heading(self.verb, self.subject)
+            yield OptionList(*options, id="person-options")
+            yield Label("enter picks · escape cancels", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        option_list = self.query_one(OptionList)
+        option_list.focus()
+        ids = [_NOBODY, *(person.email for person in self.people)]
+        if self.current in ids:
+            option_list.highlighted = ids.index(self.current)
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        option_id = event.option.id
+        self.dismiss(PersonChoice(None if option_id == _NOBODY else option_id))
