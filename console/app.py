@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -201,6 +201,14 @@ class PartnerOpsApp(App[None]):
         self._offline = False
         self._status_timer: Timer | None = None
         self._sync_timer: Timer | None = None
+
+    def now(self) -> datetime:
+        """The app's clock (fixed in tests), so every screen agrees on what "today" is."""
+        return self._clock()
+
+    def today(self) -> date:
+        """Today in the user's time zone: renewal windows and due dates are local dates."""
+        return self._clock().astimezone().date()
 
     def on_load(self) -> None:
         # Before the first screen is composed: it shows either the clients or why not.

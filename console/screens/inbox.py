@@ -189,7 +189,7 @@ class InboxScreen(PartnerOpsScreen):
 
     @property
     def today(self) -> date:
-        return self.console_app._clock().astimezone().date()
+        return self.console_app.today()
 
     @property
     def me(self) -> str | None:

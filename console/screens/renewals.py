@@ -362,7 +362,7 @@ class RenewalsScreen(PartnerOpsScreen):
 
     def _today(self) -> date:
         # The app's clock, so tests and snapshots see a fixed day; the user's local date.
-        return self.console_app._clock().astimezone().date()
+        return self.console_app.today()
 
     # Reading the cache.
 

@@ -242,7 +242,7 @@ class TierScreen(PartnerOpsScreen):
 
     def _now(self) -> datetime:
         # The app's clock, so tests and snapshots see a fixed moment.
-        return self.console_app._clock()
+        return self.console_app.now()
 
     def _today(self) -> date:
         return self._now().astimezone().date()
