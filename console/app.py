@@ -12,6 +12,7 @@ them, and `SyncFinished` makes every screen re-read the cache.
 from __future__ import annotations
 
 import importlib
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -75,6 +76,16 @@ class StatusRead(Message):
         super().__init__()
         self.partner = partner
         self.overview = overview
+
+
+class ActionQueued(Message):
+    """A local action was written with its outbox row (`error` None), or could not be."""
+
+    def __init__(self, done: str, error_title: str, error: str | None = None) -> None:
+        super().__init__()
+        self.done = done
+        self.error_title = error_title
+        self.error = error
 
 
 class Undone(Message):
@@ -306,6 +317,41 @@ class PartnerOpsApp(App[None]):
 
     def action_sync_now(self) -> None:
         self.start_sync()
+
+    def queue_action(
+        self, outbox_action: str, args: tuple[object, ...], *, done: str, error_title: str
+    ) -> None:
+        """Run `local_store.outbox.<outbox_action>(conn, *args)` in a worker; then say `done`,
+        and every screen reads the cache again while the header counts the action waiting."""
+        self._queue_in_background(outbox_action, args, done, error_title)
+
+    @work(thread=True, group="local-action", exit_on_error=False)
+    def _queue_in_background(
+        self, outbox_action: str, args: tuple[object, ...], done: str, error_title: str
+    ) -> None:
+        # Imported here: the outbox pulls in SQLModel, which the first paint must not wait on.
+        from local_store import outbox
+        from local_store.database import CacheError, connect
+
+        try:
+            conn = connect(self.cache.path)  # the reader's connections are for reading
+            try:
+                getattr(outbox, outbox_action)(conn, *args)
+            finally:
+                conn.close()
+        except (CacheError, sqlite3.Error, LookupError, ValueError) as exc:
+            self.post_message(ActionQueued(done, error_title, str(exc)))
+        else:
+            self.post_message(ActionQueued(done, error_title))
+
+    @on(ActionQueued)
+    def _action_queued(self, message: ActionQueued) -> None:
+        if message.error is not None:
+            self.notify(message.error, title=message.error_title, severity="error", markup=False)
+            return
+        self.notify(message.done, markup=False)
+        self.data_generation += 1
+        self.refresh_status()
 
     def action_undo(self) -> None:
         if self.cache.available:

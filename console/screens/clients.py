@@ -229,14 +229,6 @@ class ClientsScreen(PartnerOpsScreen):
             self.employees = employees
             self.products = products
 
-    class ActionDone(Message):
-        """An action was queued (`error` None) or could not be."""
-
-        def __init__(self, text: str, error: str | None = None) -> None:
-            super().__init__()
-            self.text = text
-            self.error = error
-
     def __init__(self) -> None:
         super().__init__()
         self.query_state = ClientQuery()
@@ -662,37 +654,12 @@ class ClientsScreen(PartnerOpsScreen):
         self.app.push_screen(dialog, picked)
 
     def _queue(self, done: str, action: OutboxAction, *args: object) -> None:
-        self._write_action(done, action, args)
-
-    @work(thread=True, group="client-action", exit_on_error=False)
-    def _write_action(self, done: str, action: OutboxAction, args: tuple[object, ...]) -> None:
-        # The outbox pulls in SQLModel through `writes`; imported here, off the first paint.
-        from local_store import outbox
-        from local_store.database import CacheError, connect
-
-        try:
-            # The cache reader's connections are for reading; a write gets its own.
-            conn = connect(self.console_app.cache.path)
-            try:
-                getattr(outbox, action)(conn, *args)
-            finally:
-                conn.close()
-        except (CacheError, sqlite3.DatabaseError, LookupError, ValueError) as exc:
-            self.post_message(self.ActionDone(done, f"{type(exc).__name__}: {exc}"))
-        else:
-            self.post_message(self.ActionDone(done))
-
-    @on(ActionDone)
-    def _action_done(self, message: ActionDone) -> None:
-        if message.error is not None:
-            self.notify(
-                message.error, title="Could not queue the action", severity="error", markup=False
-            )
-            return
-        self.notify(f"{message.text} — waiting to sync{self._undo_hint()}", markup=False)
-        app = self.console_app
-        app.data_generation += 1  # this screen and the others read the cache again
-        app.refresh_status()
+        self.console_app.queue_action(
+            action,
+            args,
+            done=f"{done} — waiting to sync{self._undo_hint()}",
+            error_title="Could not queue the action",
+        )
 
     def _undo_hint(self) -> str:
         """ " (u to undo)" when some binding undoes the last action; the app owns undo."""

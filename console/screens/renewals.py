@@ -6,7 +6,6 @@ a worker reads them and the UI thread only fills the table.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
@@ -26,7 +25,6 @@ from textual.widgets.option_list import Option
 
 from console.screens.base import PaletteCommand, PartnerOpsScreen
 from console.text import format_money, literal
-from local_store.database import CacheError
 from local_store.renewals import (
     COMMUNICATION_OWNERS,
     STATUSES,
@@ -269,15 +267,6 @@ class RenewalsScreen(PartnerOpsScreen):
             self.rows = rows
             self.totals = totals
             self.owners = owners
-
-    class OwnerSet(Message):
-        """A communication owner change was queued, or could not be."""
-
-        def __init__(self, client_name: str, owner: str, error: str | None = None) -> None:
-            super().__init__()
-            self.client_name = client_name
-            self.owner = owner
-            self.error = error
 
     def __init__(self) -> None:
         super().__init__()
@@ -630,45 +619,14 @@ class RenewalsScreen(PartnerOpsScreen):
             )
             return
         self._keep_selection = row.renewal_id
-        self._write_owner(row.renewal_id, row.client_name, owner)
-
-    @work(thread=True, group="renewals-write", exit_on_error=False)
-    def _write_owner(self, renewal_id: str, client_name: str, owner: str) -> None:
-        # Imported here: the outbox pulls in the schema module (SQLModel), which the first
-        # paint must not wait on.
-        from local_store import outbox
-        from local_store.database import connect
-
-        try:
-            conn = connect(self.console_app.cache.path)
-            try:
-                outbox.set_renewal_owner(conn, renewal_id, owner)
-            finally:
-                conn.close()
-        except (CacheError, LookupError, sqlite3.Error) as exc:
-            self.post_message(self.OwnerSet(client_name, owner, error=str(exc)))
-            return
-        self.post_message(self.OwnerSet(client_name, owner))
-
-    @on(OwnerSet)
-    def _owner_set(self, message: OwnerSet) -> None:
-        if message.error:
-            self.notify(
-                message.error,
-                title="Could not set the communication owner",
-                severity="error",
-                markup=False,
-            )
-            return
-        self.notify(
-            f"{OWNER_LABELS[message.owner]} now owns the renewal communication of "
-            f"{message.client_name}. It is sent at the next sync.",
-            markup=False,
+        # Every screen reads the cache again afterwards; this one keeps its selection.
+        self.console_app.queue_action(
+            "set_renewal_owner",
+            (row.renewal_id, owner),
+            done=f"{OWNER_LABELS[owner]} now owns the renewal communication of "
+            f"{row.client_name}. It is sent at the next sync.",
+            error_title="Could not set the communication owner",
         )
-        # Every screen reads the cache again (this one keeps its selection), and the header
-        # counts the action waiting to sync.
-        self.console_app.data_generation += 1
-        self.console_app.refresh_status()
 
     # The command palette.
 
