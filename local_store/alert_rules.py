@@ -26,7 +26,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from local_store.database import write_transaction
-from local_store.health import ClientSignals, SettingsError, read_signals
+from local_store.health import (
+    DIRTY_CLIENTS,
+    ClientSignals,
+    SettingsError,
+    client_scope,
+    read_signals,
+)
 from local_store.writes import utc_now_text
 
 DEFAULT_THRESHOLDS: dict[str, float] = {
@@ -277,16 +283,19 @@ _EXPIRING_SQL = """
 SELECT e.client_id, c.name, sum(e.points), min(date(e.month, '+12 months'))
 FROM credit_event e JOIN client c ON c.id = e.client_id AND c.services_status != 'ended'
 WHERE e.kind IN ('new', 'increased') AND e.points > 0
-  AND date(e.month, '+12 months') > :today AND date(e.month, '+12 months') <= :horizon
+  AND date(e.month, '+12 months') > :today AND date(e.month, '+12 months') <= :horizon {also}
 GROUP BY e.client_id
 """
 
 
-def credit_expiring(conn: sqlite3.Connection, t: Thresholds, today: date) -> Iterator[Firing]:
+def credit_expiring(
+    conn: sqlite3.Connection, t: Thresholds, today: date, *, only_dirty: bool = False
+) -> Iterator[Firing]:
     """Credit counts for 12 months from the purchase month; this finds what runs out soon."""
     horizon = today + timedelta(days=int(t["credit_expiring_days"]))
     params = {"today": today.isoformat(), "horizon": horizon.isoformat()}
-    for client_id, name, points, expires in conn.execute(_EXPIRING_SQL, params):
+    also = f"AND e.client_id IN ({DIRTY_CLIENTS})" if only_dirty else ""
+    for client_id, name, points, expires in conn.execute(_EXPIRING_SQL.format(also=also), params):
         days = (date.fromisoformat(expires) - today).days
         yield Firing(
             "credit_expiring",
@@ -303,17 +312,26 @@ def credit_expiring(conn: sqlite3.Connection, t: Thresholds, today: date) -> Ite
         )
 
 
-def fire_rules(conn: sqlite3.Connection, t: Thresholds, today: date) -> list[Firing]:
-    """Every rule's firings on the cache as it is now."""
+def fire_rules(
+    conn: sqlite3.Connection,
+    clients: list[ClientSignals],
+    t: Thresholds,
+    today: date,
+    *,
+    only_dirty: bool = False,
+) -> list[Firing]:
+    """Every rule's firings on the cache as it is now, for these clients (every client, or the
+    dirty ones when `only_dirty`)."""
     # The vendor's own renewal-decision alert already covers that renewal: no second one.
+    scope = f"AND client_id IN ({DIRTY_CLIENTS})" if only_dirty else ""
     vendor_renewals = set(
         conn.execute(
             "SELECT client_id, due_date FROM alert WHERE kind = 'renewal_decision' "
-            "AND client_id IS NOT NULL"
+            f"AND client_id IS NOT NULL {scope}"
         )
     )
     firings: list[Firing] = []
-    for signals in read_signals(conn, today):
+    for signals in clients:
         if not signals.active:
             continue
         for rule in CLIENT_RULES:
@@ -328,7 +346,7 @@ def fire_rules(conn: sqlite3.Connection, t: Thresholds, today: date) -> list[Fir
                 continue
             firings.append(fired)
     if "credit_expiring" not in t.disabled:
-        firings.extend(credit_expiring(conn, t, today))
+        firings.extend(credit_expiring(conn, t, today, only_dirty=only_dirty))
     return firings
 
 
@@ -350,54 +368,83 @@ _INSERT = (
 )
 
 
-def evaluate_rules(
-    conn: sqlite3.Connection, settings: Mapping[str, Any], today: date | None = None
+_values_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+"""`json.dumps(values, sort_keys=True, ensure_ascii=False)` without an encoder per alert."""
+
+
+def apply_rules(
+    conn: sqlite3.Connection,
+    clients: list[ClientSignals],
+    settings: Mapping[str, Any],
+    today: date,
+    *,
+    only_dirty: bool = False,
 ) -> RulesReport:
-    """Fire every rule and bring `local_alert` in line, in one transaction."""
+    """Fire every rule on these clients and bring their `local_alert` rows in line, in the
+    caller's transaction. With `only_dirty`, `clients` are the dirty clients' signals and the
+    alerts of every other client stay exactly as they are."""
     thresholds = rule_thresholds(settings)
-    today = today or date.today()
     # One alert per id even if the cache holds a duplicate row (two usage rows for a month).
-    firings = list({f.alert_id: f for f in fire_rules(conn, thresholds, today)}.values())
+    firings = {
+        f.alert_id: f for f in fire_rules(conn, clients, thresholds, today, only_dirty=only_dirty)
+    }.values()
     now = utc_now_text()
     report = RulesReport()
     inserts, updates, reopens = [], [], []
-    with write_transaction(conn):
-        existing = {
-            row[0]: row[1:]
-            for row in conn.execute("SELECT id, status, occurrence, cleared FROM local_alert")
-        }
-        for fired in firings:
-            report.by_rule[fired.rule] = report.by_rule.get(fired.rule, 0) + 1
-            params = {
-                "id": fired.alert_id,
-                "client_id": fired.client_id,
-                "rule": fired.rule,
-                "kind": RULES[fired.rule],
-                "severity": fired.severity,
-                "title": fired.title,
-                "detail": fired.detail,
-                "values": json.dumps(fired.values, sort_keys=True, ensure_ascii=False),
-                "occurrence": fired.occurrence,
-                "due": fired.due_date.isoformat() if fired.due_date else None,
-                "now": now,
-            }
-            found = existing.pop(fired.alert_id, None)
-            if found is None:
-                inserts.append(params)
-            elif found[0] != "resolved":
-                updates.append(params)
-            elif found[2] or found[1] != fired.occurrence:
-                reopens.append(params)
-        conn.executemany(_INSERT, inserts)
-        conn.executemany(_UPDATE, updates)
-        conn.executemany(_REOPEN, reopens)
-        stopped = [(now, alert_id) for alert_id, (_, _, cleared) in existing.items() if not cleared]
-        conn.executemany(
-            "UPDATE local_alert SET status = 'resolved', snoozed_until = NULL, cleared = 1, "
-            "updated_at = ? WHERE id = ?",
-            stopped,
+    existing = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            "SELECT id, status, occurrence, cleared FROM local_alert " + client_scope(only_dirty)
         )
-        conn.execute("DELETE FROM local_undo")
+    }
+    for fired in firings:
+        report.by_rule[fired.rule] = report.by_rule.get(fired.rule, 0) + 1
+        params = {
+            "id": fired.alert_id,
+            "client_id": fired.client_id,
+            "rule": fired.rule,
+            "kind": RULES[fired.rule],
+            "severity": fired.severity,
+            "title": fired.title,
+            "detail": fired.detail,
+            "values": _values_json(fired.values),
+            "occurrence": fired.occurrence,
+            "due": fired.due_date.isoformat() if fired.due_date else None,
+            "now": now,
+        }
+        found = existing.pop(fired.alert_id, None)
+        if found is None:
+            inserts.append(params)
+        elif found[0] != "resolved":
+            updates.append(params)
+        elif found[2] or found[1] != fired.occurrence:
+            reopens.append(params)
+    conn.executemany(_INSERT, inserts)
+    conn.executemany(_UPDATE, updates)
+    conn.executemany(_REOPEN, reopens)
+    stopped = [(now, alert_id) for alert_id, (_, _, cleared) in existing.items() if not cleared]
+    conn.executemany(
+        "UPDATE local_alert SET status = 'resolved', snoozed_until = NULL, cleared = 1, "
+        "updated_at = ? WHERE id = ?",
+        stopped,
+    )
+    conn.execute("DELETE FROM local_undo")
     report.raised, report.updated = len(inserts), len(updates)
     report.reopened, report.cleared = len(reopens), len(stopped)
     return report
+
+
+def evaluate_rules(
+    conn: sqlite3.Connection,
+    settings: Mapping[str, Any],
+    today: date | None = None,
+    *,
+    only_dirty: bool = False,
+) -> RulesReport:
+    """Fire every rule and bring `local_alert` in line, in one transaction; for every client,
+    or only the dirty ones."""
+    rule_thresholds(settings)
+    today = today or date.today()
+    with write_transaction(conn):
+        clients = read_signals(conn, today, only_dirty=only_dirty)
+        return apply_rules(conn, clients, settings, today, only_dirty=only_dirty)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from local_store.database import write_transaction
@@ -36,6 +37,8 @@ DECISION_WINDOW_DAYS = 75
 """The decision window opens 120 days before the renewal, 75 before its 45-day deadline."""
 DECREASED_CREDIT_DAYS = 180
 BANDS = (("red", 0, 50), ("yellow", 51, 75), ("green", 76, 100))
+DIRTY_CLIENTS = "SELECT client_id FROM dirty_client"
+"""The clients a sync marked (see `writes.commit_page`), for `... IN (DIRTY_CLIENTS)` scopes."""
 
 
 class SettingsError(ValueError):
@@ -70,9 +73,9 @@ def health_weights(settings: Mapping[str, Any]) -> dict[str, float]:
     return weights
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: its __init__ would cost 7 times as much (0.7 s a 100k)
 class ClientSignals:
-    """What the score and the rules look at for one client, read in one pass."""
+    """What the score and the rules look at for one client, read in one pass; read-only."""
 
     client_id: str
     name: str
@@ -100,6 +103,8 @@ class ClientSignals:
     mrr_now_cents: int | None
     mrr_change_cents: int | None
     decreased_month: str | None
+    stored_health: tuple[int | None, str] = (None, "[]")
+    """The score and reasons (JSON) the cache holds now: an unchanged score is not rewritten."""
 
     @property
     def trend_days(self) -> int | None:
@@ -108,46 +113,38 @@ class ClientSignals:
         return (date.fromisoformat(self.period) - date.fromisoformat(self.previous_period)).days
 
 
-_SIGNALS_SQL = """
-WITH latest AS (
-  SELECT c.id AS client_id,
-         (SELECT max(u.period) FROM usage u WHERE u.client_id = c.id) AS period
-  FROM client c),
-trend AS (
-  SELECT client_id, period,
-         (SELECT max(u.period) FROM usage u
-          WHERE u.client_id = latest.client_id AND u.period < latest.period) AS previous
-  FROM latest),
-subs AS (
-  SELECT client_id, count(*) AS n, min(start_date) AS first_start
-  FROM subscription GROUP BY client_id),
-renewals AS (
-  SELECT client_id, id, status, decision_deadline, renewal_date, mrr_now_cents,
-         mrr_change_cents,
-         row_number() OVER (PARTITION BY client_id ORDER BY renewal_date, id) AS rn
-  FROM renewal),
-decreased AS (
-  SELECT client_id, max(month) AS month FROM credit_event
-  WHERE kind = 'decreased' AND month >= :since GROUP BY client_id)
+_CLIENTS_SQL = """
 SELECT c.id, c.name, c.owner_email, c.services_status != 'ended', c.engagement_score,
        c.tools_in_use, c.active_users, c.setup_issues,
-       l.period, p.period, l.engagement_score, p.engagement_score, l.tools_in_use,
-       p.tools_in_use, l.active_users, p.active_users,
-       coalesce(s.n, 0), s.first_start,
-       r.id, r.status, r.decision_deadline, r.renewal_date, r.mrr_now_cents, r.mrr_change_cents,
-       d.month
-FROM trend t
-JOIN client c ON c.id = t.client_id
-LEFT JOIN usage l ON l.client_id = t.client_id AND l.period = t.period
-LEFT JOIN usage p ON p.client_id = t.client_id AND p.period = t.previous
-  AND julianday(t.period) - julianday(t.previous) <= :window
-LEFT JOIN subs s ON s.client_id = t.client_id
-LEFT JOIN renewals r ON r.client_id = t.client_id AND r.rn = 1
-LEFT JOIN decreased d ON d.client_id = t.client_id
+       l.period, l.engagement_score, l.tools_in_use, l.active_users,
+       p.period, p.engagement_score, p.tools_in_use, p.active_users,
+       c.health_score, c.health_reasons
+FROM client c
+LEFT JOIN usage l ON l.rowid = (
+  SELECT u.rowid FROM usage u WHERE u.client_id = c.id ORDER BY u.period DESC, u.rowid DESC
+  LIMIT 1)
+LEFT JOIN usage p ON p.rowid = (
+  SELECT u.rowid FROM usage u WHERE u.client_id = c.id AND u.period < l.period
+  ORDER BY u.period DESC, u.rowid DESC LIMIT 1)
 """
+"""Each client with its two newest usage periods: two index probes per client, where a
+window function over all usage rows would sort a million of them."""
+_SUBSCRIPTIONS_SQL = (
+    "SELECT client_id, count(*), min(start_date) FROM subscription {where} GROUP BY client_id"
+)
+_RENEWALS_SQL = (
+    "SELECT client_id, renewal_date, id, status, decision_deadline, mrr_now_cents, "
+    "mrr_change_cents FROM renewal {where}"
+)
+_DECREASED_SQL = (
+    "SELECT client_id, max(month) FROM credit_event "
+    "WHERE kind = 'decreased' AND month >= ? {also} GROUP BY client_id"
+)
 
 
 def _issues(text: str | None) -> tuple[str, ...]:
+    if not text or text == "[]":  # most clients: skip the JSON parser
+        return ()
     try:
         value = json.loads(text or "[]")
     except ValueError:
@@ -155,42 +152,83 @@ def _issues(text: str | None) -> tuple[str, ...]:
     return tuple(str(item) for item in value) if isinstance(value, list) else ()
 
 
+@cache  # a few thousand distinct dates among hundreds of thousands of values
 def _date(text: str | None) -> date | None:
     return date.fromisoformat(text[:10]) if text else None
 
 
+_NO_USAGE = (None,) * 18
+"""A client row without its previous period's usage (columns 13 to 15)."""
+_NO_RENEWAL = (None,) * 7
+
+
+def client_scope(only_dirty: bool, column: str = "client_id") -> str:
+    """`WHERE` text limiting a query to the clients marked dirty, or nothing for every client."""
+    return f"WHERE {column} IN ({DIRTY_CLIENTS})" if only_dirty else ""
+
+
 def read_signals(
-    conn: sqlite3.Connection, today: date, window_days: int = TREND_WINDOW_DAYS
-) -> Iterator[ClientSignals]:
+    conn: sqlite3.Connection,
+    today: date,
+    window_days: int = TREND_WINDOW_DAYS,
+    *,
+    only_dirty: bool = False,
+) -> list[ClientSignals]:
+    """Every client's signals, or only the dirty clients': one query per input table, joined
+    here by client id (per-client queries cost seconds at 100,000 clients)."""
+    where = client_scope(only_dirty)
+    subscriptions = {
+        row[0]: row[1:] for row in conn.execute(_SUBSCRIPTIONS_SQL.format(where=where))
+    }
+    renewals: dict[str, tuple] = {}
+    for row in conn.execute(_RENEWALS_SQL.format(where=where)):
+        # The next renewal: the earliest date, then the smallest id.
+        found = renewals.get(row[0])
+        if found is None or row[1:3] < found[1:3]:
+            renewals[row[0]] = row
     since = (today - timedelta(days=DECREASED_CREDIT_DAYS)).isoformat()
-    for row in conn.execute(_SIGNALS_SQL, {"since": since, "window": window_days}):
-        yield ClientSignals(
-            client_id=row[0],
-            name=row[1],
-            owner_email=row[2],
-            active=bool(row[3]),
-            engagement_score=row[4],
-            tools_in_use=row[5],
-            active_users=row[6],
-            setup_issues=_issues(row[7]),
-            period=row[8],
-            previous_period=row[9],
-            usage_score=row[10],
-            previous_score=row[11],
-            usage_tools=row[12],
-            previous_tools=row[13],
-            usage_users=row[14],
-            previous_users=row[15],
-            subscriptions=row[16],
-            first_start=_date(row[17]),
-            renewal_id=row[18],
-            renewal_status=row[19],
-            decision_deadline=_date(row[20]),
-            renewal_date=_date(row[21]),
-            mrr_now_cents=row[22],
-            mrr_change_cents=row[23],
-            decreased_month=row[24],
+    also = f"AND client_id IN ({DIRTY_CLIENTS})" if only_dirty else ""
+    decreased = dict(conn.execute(_DECREASED_SQL.format(also=also), (since,)))
+    clients_sql = _CLIENTS_SQL + client_scope(only_dirty, "c.id")
+    signals = []
+    for row in conn.execute(clients_sql):
+        client_id, period, previous = row[0], row[8], row[12]
+        if previous is not None and (_date(period) - _date(previous)).days > window_days:
+            previous = None
+        older = row if previous is not None else _NO_USAGE
+        count, first_start = subscriptions.get(client_id, (0, None))
+        renewal = renewals.get(client_id, _NO_RENEWAL)
+        signals.append(
+            ClientSignals(
+                client_id=client_id,
+                name=row[1],
+                owner_email=row[2],
+                active=bool(row[3]),
+                engagement_score=row[4],
+                tools_in_use=row[5],
+                active_users=row[6],
+                setup_issues=_issues(row[7]),
+                period=period,
+                previous_period=previous,
+                usage_score=row[9],
+                previous_score=older[13],
+                usage_tools=row[10],
+                previous_tools=older[14],
+                usage_users=row[11],
+                previous_users=older[15],
+                subscriptions=count,
+                first_start=_date(first_start),
+                renewal_id=renewal[2],
+                renewal_status=renewal[3],
+                decision_deadline=_date(renewal[4]),
+                renewal_date=_date(renewal[1]),
+                mrr_now_cents=renewal[5],
+                mrr_change_cents=renewal[6],
+                decreased_month=decreased.get(client_id),
+                stored_health=(row[16], row[17]),
+            )
         )
+    return signals
 
 
 # The components: each returns (loss between 0 and 1, label) or None when it costs nothing.
@@ -277,42 +315,77 @@ def setup_loss(s: ClientSignals) -> Loss:
     return min(1.0, 0.5 * count), f"{noun}: {'; '.join(s.setup_issues)}"
 
 
+def _shares(weights: Mapping[str, float]) -> dict[str, float]:
+    """Each component's share of 100 points."""
+    total = sum(weights.values())
+    return {name: 100 * weight / total for name, weight in weights.items()}
+
+
 def score_client(
     s: ClientSignals, weights: Mapping[str, float], today: date
 ) -> tuple[int, list[dict[str, Any]]]:
     """The score and its reasons (most costly first); the points add up to 100 − score."""
-    total = sum(weights.values())
-    losses = {
-        "engagement": engagement_loss(s),
-        "usage": usage_loss(s),
-        "renewal": renewal_loss(s, today),
-        "mrr": mrr_loss(s),
-        "setup": setup_loss(s),
-    }
+    return _score(s, _shares(weights), today)
+
+
+def _score(
+    s: ClientSignals, shares: Mapping[str, float], today: date
+) -> tuple[int, list[dict[str, Any]]]:
+    losses = (
+        ("engagement", engagement_loss(s)),
+        ("usage", usage_loss(s)),
+        ("renewal", renewal_loss(s, today)),
+        ("mrr", mrr_loss(s)),
+        ("setup", setup_loss(s)),
+    )
     reasons = []
-    for name, found in losses.items():
+    for name, found in losses:
         if found is None:
             continue
-        loss, label = found
-        points = -round(100 * weights[name] / total * loss)
+        points = -round(shares[name] * found[0])
         if points:
-            reasons.append({"label": label, "points": points})
-    reasons.sort(key=lambda reason: reason["points"])
+            reasons.append({"label": found[1], "points": points})
+    if len(reasons) > 1:
+        reasons.sort(key=_points)
     return max(0, 100 + sum(r["points"] for r in reasons)), reasons
 
 
-def refresh_health(
-    conn: sqlite3.Connection, settings: Mapping[str, Any], today: date | None = None
+def _points(reason: dict[str, Any]) -> int:
+    return reason["points"]
+
+
+_reasons_json = json.JSONEncoder(ensure_ascii=False).encode
+"""`json.dumps(reasons, ensure_ascii=False)` without building an encoder per client."""
+
+
+def write_health(
+    conn: sqlite3.Connection,
+    signals: list[ClientSignals],
+    settings: Mapping[str, Any],
+    today: date,
 ) -> int:
-    """Score every client; returns how many were scored. Run after each sync."""
-    weights = health_weights(settings)
-    today = today or date.today()
+    """Score these clients and store the scores, in the caller's transaction; returns how many
+    were scored."""
+    shares = _shares(health_weights(settings))
     updates = []
-    for signals in read_signals(conn, today):
-        score, reasons = score_client(signals, weights, today)
-        updates.append((score, json.dumps(reasons, ensure_ascii=False), signals.client_id))
+    for client in signals:
+        score, reasons = _score(client, shares, today)
+        scored = (score, _reasons_json(reasons) if reasons else "[]")
+        if scored != client.stored_health:
+            updates.append((*scored, client.client_id))
+    conn.executemany("UPDATE client SET health_score = ?, health_reasons = ? WHERE id = ?", updates)
+    return len(signals)
+
+
+def refresh_health(
+    conn: sqlite3.Connection,
+    settings: Mapping[str, Any],
+    today: date | None = None,
+    *,
+    only_dirty: bool = False,
+) -> int:
+    """Score every client (or only the dirty ones); returns how many were scored."""
+    health_weights(settings)
+    today = today or date.today()
     with write_transaction(conn):
-        conn.executemany(
-            "UPDATE client SET health_score = ?, health_reasons = ? WHERE id = ?", updates
-        )
-    return len(updates)
+        return write_health(conn, read_signals(conn, today, only_dirty=only_dirty), settings, today)

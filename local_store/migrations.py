@@ -40,7 +40,15 @@ def _to_version_2(conn: sqlite3.Connection) -> None:
     _create_missing_tables(conn)
 
 
-STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_version_2}
+def _to_version_3(conn: sqlite3.Connection) -> None:
+    # dirty_client and the usage-sort index (and signals_run, for caches from before it).
+    _create_missing_tables(conn)
+    # Whether an older sync left derived values owed is unknown: every client is recomputed once.
+    conn.execute("INSERT OR IGNORE INTO dirty_client (client_id) SELECT id FROM client")
+    conn.execute("DELETE FROM signals_run")
+
+
+STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_version_2, 2: _to_version_3}
 """STEPS[n] migrates schema version n to n + 1. An empty file gets the current schema at once
 (built from the tables), so steps only ever run on caches written by an older partnerops."""
 

@@ -75,7 +75,9 @@ class ClientRow(SQLModel, table=True):
     email_tier: str
     engagement_score: int = Field(index=True)
     engagement_band: str = Field(index=True)
-    tools_in_use: int
+    # The Clients table's "usage" sort: ORDER BY tools_in_use, rowid. Every index ends with
+    # the rowid, so this one serves that order, both directions, without a sort (schema v3).
+    tools_in_use: int = Field(index=True)
     active_users: int
     apps_in_use: str  # JSON list
     setup_issues: str  # JSON list
@@ -323,6 +325,19 @@ class RawPropertiesRow(SQLModel, table=True):
     id: str = Field(primary_key=True)  # the client's (or service's) id
     object_type: str = Field(primary_key=True)  # partner_clients | partner_services
     properties: str  # JSON object: property name → value (strings or null, as HubSpot sends)
+
+
+class DirtyClientRow(SQLModel, table=True):
+    """A client whose derived values (rollups, health score, local alerts) may be out of date.
+
+    Marked in the transaction that writes a pulled page touching the client's rows (and, for a
+    row that moves or goes, the client it belonged to), cleared in the one that writes the
+    recomputed values: a sync killed in between still recomputes them next time.
+    """
+
+    __tablename__ = "dirty_client"
+
+    client_id: str = Field(primary_key=True)
 
 
 class SignalsRunRow(SQLModel, table=True):

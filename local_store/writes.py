@@ -8,10 +8,22 @@ from datetime import UTC, datetime
 from functools import cache
 
 from local_store.database import write_transaction
+from local_store.health import client_scope
 from local_store.tables import DERIVED_COLUMNS, SYNCED_TABLES
 
 ROLLUP_SOURCES = frozenset({"clients", "subscriptions", "renewals"})
 """Resources whose changes the clients table's derived columns depend on."""
+
+CLIENT_COLUMN = {
+    "clients": "id",
+    "subscriptions": "client_id",
+    "renewals": "client_id",
+    "usage": "client_id",
+    "credits": "client_id",
+    "alerts": "client_id",
+}
+"""Resources a client's derived values (rollups, health, local alerts) are computed from → the
+column naming the client a row belongs to."""
 
 
 @dataclass
@@ -80,10 +92,32 @@ def _ensure_state(conn: sqlite3.Connection, resource: str) -> None:
     )
 
 
+def _mark_dirty(conn: sqlite3.Connection, page: PulledPage) -> None:
+    """Mark the clients a page touches: the owners its rows had before (a row may move to
+    another client or go) and the owners they have now. Run before the page's writes."""
+    column = CLIENT_COLUMN.get(page.resource)
+    if column is None:
+        return
+    name, _ = table_columns(page.resource)
+    ids = [row["id"] for row in page.rows] + page.deleted
+    conn.executemany(
+        f"INSERT OR IGNORE INTO dirty_client (client_id) SELECT {column} FROM {name} "
+        f"WHERE id = ? AND {column} IS NOT NULL",
+        ((record_id,) for record_id in ids),
+    )
+    owners = {row[column] for row in page.rows if row[column] is not None}
+    conn.executemany(
+        "INSERT OR IGNORE INTO dirty_client (client_id) VALUES (?)",
+        ((owner,) for owner in owners),
+    )
+
+
 def commit_page(conn: sqlite3.Connection, page: PulledPage) -> None:
+    """Write a page, mark the clients it touches and move the change token, all or nothing."""
     name, _ = table_columns(page.resource)
     with write_transaction(conn):
         _ensure_state(conn, page.resource)
+        _mark_dirty(conn, page)
         if page.rows:
             conn.executemany(_upsert_sql(page.resource), page.rows)
         if page.deleted:
@@ -130,11 +164,15 @@ def finish_resource(conn: sqlite3.Connection, resource: str) -> int:
                 conn.execute(
                     "UPDATE sync_state SET rollups_owed = 1 WHERE resource = ?", (resource,)
                 )
-            swept = conn.execute(
-                f"DELETE FROM {name} WHERE id NOT IN "
-                "(SELECT record_id FROM resync_seen WHERE resource = ?)",
-                (resource,),
-            ).rowcount
+            unseen = "id NOT IN (SELECT record_id FROM resync_seen WHERE resource = ?)"
+            column = CLIENT_COLUMN.get(resource)
+            if column is not None:
+                conn.execute(
+                    f"INSERT OR IGNORE INTO dirty_client (client_id) SELECT {column} FROM {name} "
+                    f"WHERE {unseen} AND {column} IS NOT NULL",
+                    (resource,),
+                )
+            swept = conn.execute(f"DELETE FROM {name} WHERE {unseen}", (resource,)).rowcount
             conn.execute("DELETE FROM resync_seen WHERE resource = ?", (resource,))
         conn.execute(
             "UPDATE sync_state SET last_success = ?, last_error = NULL, resyncing = 0 "
@@ -154,11 +192,12 @@ def rollups_owed(conn: sqlite3.Connection) -> bool:
     return bool(conn.execute("SELECT 1 FROM sync_state WHERE rollups_owed LIMIT 1").fetchone())
 
 
-def refresh_client_rollups(conn: sqlite3.Connection) -> None:
-    """Recompute the clients table's derived columns (products owned, next renewal)."""
+def refresh_client_rollups(conn: sqlite3.Connection, *, only_dirty: bool = False) -> None:
+    """Recompute the clients table's derived columns (products owned, next renewal), of every
+    client or only of those marked dirty (the marks stay: health and rules read them next)."""
     with write_transaction(conn):
         conn.execute(
-            """
+            f"""
             UPDATE client SET
               products = COALESCE((
                 SELECT group_concat(label, ', ') FROM (
@@ -168,6 +207,7 @@ def refresh_client_rollups(conn: sqlite3.Connection) -> None:
                   FROM subscription s WHERE s.client_id = client.id ORDER BY s.product)), ''),
               next_renewal_date = (
                 SELECT min(r.renewal_date) FROM renewal r WHERE r.client_id = client.id)
+            {client_scope(only_dirty, "id")}
             """
         )
         conn.execute("UPDATE sync_state SET rollups_owed = 0")

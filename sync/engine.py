@@ -71,7 +71,7 @@ def run_sync(profile: Profile, *, progress: Progress | None = None) -> SyncRepor
         try:
             pushed = push_outbox(client, conn)
             pulled = pull_all(client, conn, progress=progress)
-            refresh_signals(conn, profile.settings, data_changed=pulled.changed)
+            refresh_signals(conn, profile.settings)
             return SyncReport(pushed, pulled)
         finally:
             conn.close()

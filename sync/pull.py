@@ -187,5 +187,5 @@ def pull_all(
     for resource in RESOURCE_MODELS:
         pull_resource(client, conn, resource, report, page_size=page_size, progress=progress)
     if writes.rollups_owed(conn):
-        writes.refresh_client_rollups(conn)
+        writes.refresh_client_rollups(conn, only_dirty=True)
     return report

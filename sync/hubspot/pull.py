@@ -281,5 +281,5 @@ def pull_hubspot(
         mapping = resolve_mapping(object_type, discovered, settings.mapping.get(object_type, {}))
         _ObjectPull(api, conn, settings, mapping, resource, table, report, progress).run(now_ms)
     if writes.rollups_owed(conn):
-        writes.refresh_client_rollups(conn)
+        writes.refresh_client_rollups(conn, only_dirty=True)
     return report

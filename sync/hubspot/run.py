@@ -57,7 +57,7 @@ def run_hubspot_sync(profile: Profile, *, progress: Progress | None = None) -> S
         try:
             pushed = local_only_actions(conn)
             pulled = pull_hubspot(api, conn, settings, progress=progress)
-            refresh_signals(conn, profile.settings, data_changed=pulled.changed)
+            refresh_signals(conn, profile.settings)
             return SyncReport(pushed, pulled)
         finally:
             conn.close()
