@@ -49,3 +49,20 @@ def test_new_data_a_new_day_or_new_settings_rerun(
     conn.execute("UPDATE client SET health_score = NULL")
     assert refresh_signals(conn, settings, data_changed=changed, today=today)
     assert score(conn) is not None
+
+
+def test_only_the_marked_clients_are_recomputed(conn: sqlite3.Connection) -> None:
+    add_client(conn, "c-2", engagement=2)
+    refresh_signals(conn, {}, today=TODAY)
+    assert conn.execute("SELECT count(*) FROM local_alert").fetchone()[0] == 2
+    conn.execute("UPDATE client SET health_score = NULL")
+    conn.execute("DELETE FROM local_alert WHERE client_id = 'c-1'")
+    conn.execute("UPDATE client SET engagement_score = 9 WHERE id = 'c-2'")
+    conn.execute("INSERT INTO dirty_client (client_id) VALUES ('c-2')")
+    assert refresh_signals(conn, {}, today=TODAY)
+    scores = dict(conn.execute("SELECT id, health_score FROM client"))
+    assert scores["c-1"] is None and scores["c-2"] == 100
+    alerts = list(conn.execute("SELECT client_id, status, cleared FROM local_alert"))
+    assert alerts == [("c-2", "resolved", 1)]  # c-2 no longer fires; c-1 was left alone
+    assert conn.execute("SELECT count(*) FROM dirty_client").fetchone()[0] == 0
+    assert not refresh_signals(conn, {}, today=TODAY)
