@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from types import MappingProxyType
 from typing import Any
@@ -357,3 +358,20 @@ def test_health_follows_a_hubspot_sync_like_a_backend_one(fake: FakeHubSpot, url
     with cache() as conn:
         unscored = conn.execute("SELECT count(*) FROM client WHERE health_score IS NULL")
         assert unscored.fetchone()[0] == 0
+
+
+def test_a_search_pass_rescores_the_client_it_changed(fake: FakeHubSpot, url: str) -> None:
+    portfolio(fake, 6)
+    profile = make_profile(url, full_pass_max=2)  # the second sync is a search pass
+    run_sync(profile)
+    with cache() as conn:
+        before = dict(conn.execute("SELECT id, health_score FROM client"))
+    fake.update(fake.records[CLIENTS]["1001"], int(time.time() * 1000), engagement_score="1")
+    assert run_sync(profile).pulled.pulled["clients"] == 1
+    with cache() as conn:
+        after = dict(conn.execute("SELECT id, health_score FROM client"))
+        assert conn.execute("SELECT count(*) FROM dirty_client").fetchone()[0] == 0
+    assert after["1001"] < before["1001"]
+    assert {i: s for i, s in after.items() if i != "1001"} == {
+        i: s for i, s in before.items() if i != "1001"
+    }
