@@ -9,7 +9,7 @@ vertically. Which columns show, and in which order, is the profile's `client_col
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import ClassVar, Literal, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
@@ -17,7 +17,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -244,7 +244,12 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._descending = False
         self._widths: tuple[int, ...] = tuple(c.width for c in self.columns)
         self._highlighted_id: str | None = None
-        self._line_cache: dict[tuple[int, bool], Strip] = {}
+        self._line_cache: dict[Hashable, Strip] = {}
+        """Rendered lines by what they show (a row's values and whether the cursor is on it),
+        so that rows still in view after a search or a reload are not drawn again."""
+        self._painted: dict[int, Hashable] = {}
+        """What each line of the widget showed when last drawn, by `_line_key`."""
+        self._laid_out: tuple[Size, Size, Size] | None = None
         self._line_styles: _LineStyles | None = None
 
     # What the table shows.
@@ -278,11 +283,10 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         if first_page:
             self._pages[0] = first_page[:PAGE_SIZE]
         self._sort, self._descending = sort, descending
-        self._line_cache.clear()
         self._update_virtual_size()
         self.move_cursor(cursor)
         self._post_highlighted()
-        self.refresh()
+        self._refresh_changed_lines()
 
     def row_at(self, index: int) -> ClientListRow | None:
         if not 0 <= index < self._row_count:
@@ -315,7 +319,7 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         widths = self._column_widths(width)
         if widths != self._widths:
             self._widths = widths
-            self._line_cache.clear()
+            self._forget_lines()
         line_width = sum(self._widths) + GAP * len(self.columns)
         self.virtual_size = Size(line_width, self._row_count + 1)
 
@@ -323,19 +327,40 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._update_virtual_size()
         self._scroll_cursor_into_view()
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Textual's ScrollView compares the viewport it is given with the virtual size the
+        # table set, which always differ, so any layout anywhere on the screen (the search
+        # input's echo, a label's new text) redrew the scrollbar: 8 ms for 44 lines, on every
+        # keystroke. Only a new size or a new row count changes the scrollbar.
+        laid_out = (size, container_size, self.virtual_size)
+        if laid_out == self._laid_out:
+            return False
+        self._laid_out = laid_out
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
     @property
     def _visible_rows(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
 
-    # Rendering. Lines are built as segments, without Rich `Text`: a full screen of rows is
-    # drawn on the first paint and at every scroll. Rendered lines are cached until the rows,
-    # the size, the focus or the theme change.
+    # Rendering. Lines are built as segments, without Rich `Text`, one segment per run of
+    # cells in the same style (a row is 3-5 segments rather than 21: Textual copies, filters
+    # and divides each segment of every line it draws). Rendered lines are cached by what
+    # they show until the size, the focus or the theme change.
 
     def _line(self, cells: Sequence[tuple[str, Style]], base: Style) -> Strip:
-        segments = [Segment(" " * (GAP // 2), base)]
+        segments: list[Segment] = []
+        run, run_style = " " * (GAP // 2), base
+        gap = " " * GAP
         for column, width, (text, style) in zip(self.columns, self._widths, cells, strict=True):
-            segments.append(Segment(_fit(text, width, column.align), style))
-            segments.append(Segment(" " * GAP, base))
+            for part, part_style in ((_fit(text, width, column.align), style), (gap, base)):
+                if part_style == run_style:
+                    run += part
+                else:
+                    segments.append(Segment(run, run_style))
+                    run, run_style = part, part_style
+        segments.append(Segment(run, run_style))
         return Strip(segments, self._line_width)
 
     @property
@@ -374,6 +399,10 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
         return self._line_styles
 
     def _header_strip(self) -> Strip:
+        key = ("header", self._sort, self._descending)
+        cached = self._line_cache.get(key)
+        if cached is not None:
+            return cached
         style = self._styles().header
         cells = []
         for column in self.columns:
@@ -381,17 +410,21 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
             if column.key == self._sort:
                 label += " ▼" if self._descending else " ▲"
             cells.append((label, style))
-        return self._line(cells, style)
+        strip = self._line_cache[key] = self._line(cells, style)
+        return strip
+
+    def _row_key(self, index: int) -> Hashable:
+        return (self.row_at(index), index == self._cursor)
 
     def _row_strip(self, index: int) -> Strip:
-        is_cursor = index == self._cursor
-        cached = self._line_cache.get((index, is_cursor))
+        key = self._row_key(index)
+        cached = self._line_cache.get(key)
         if cached is not None:
             return cached
+        row, is_cursor = self.row_at(index), index == self._cursor
         styles = self._styles()
         base = styles.cursor if is_cursor else styles.base
         muted = styles.cursor if is_cursor else styles.muted
-        row = self.row_at(index)
         if row is None:
             cells = [("(removed since the last count)", muted)]
             cells += [("", base)] * (len(self.columns) - 1)
@@ -411,21 +444,41 @@ class ClientTable(ScrollView, can_focus=True, inherit_bindings=False):
                 strip = self._line(cells, base)
         if len(self._line_cache) >= LINE_CACHE_SIZE:
             self._line_cache.clear()
-        self._line_cache[(index, is_cursor)] = strip
+        self._line_cache[key] = strip
         return strip
 
-    def _clear_line_cache(self) -> None:
+    def _line_key(self, y: int) -> Hashable:
+        """What line `y` of the widget shows, to tell which lines a change leaves as they are."""
+        if y == 0:
+            return ("header", self._sort, self._descending)
+        index = int(self.scroll_y) + y - 1
+        return self._row_key(index) if index < self._row_count else None
+
+    def _refresh_changed_lines(self) -> None:
+        # A whole refresh would make Textual draw every line again (about a third of a
+        # millisecond each); after a search most lines in view often still show the same rows.
+        painted = self._painted
+        for y in range(self.scrollable_content_region.height):
+            if y not in painted or painted[y] != self._line_key(y):
+                self.refresh(Region(0, y, self.size.width, 1))
+
+    def _forget_lines(self) -> None:
         self._line_cache.clear()
+        self._painted.clear()
+
+    def _clear_line_cache(self) -> None:
+        self._forget_lines()
         self._line_styles = None
         self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._line_cache.clear()
+        self._forget_lines()
         self._line_styles = None
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        self._painted[y] = self._line_key(y)
         if y == 0:
             strip = self._header_strip()
         else:

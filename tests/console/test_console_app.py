@@ -151,6 +151,53 @@ async def test_search_treats_like_wildcards_literally(profile: Profile) -> None:
         assert count_text(app) == "0 of 300 clients"
 
 
+async def test_the_table_redraws_what_changed(profile: Profile) -> None:
+    # The table asks Textual to redraw only the lines whose rows changed, and skips the
+    # scrollbar unless the row count changed: what Textual drew (its line cache) must still be
+    # what the table shows now.
+    narrowed = [v for v in active_clients(ACTIVE_CLIENTS) if "1" in v[3].lower() + v[4]]
+    app = make_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = table_of(app)
+        height = table.scrollable_content_region.height
+
+        def drawn() -> list[str]:
+            return [strip.text for strip in table.render_lines(table.size.region)][:height]
+
+        unsorted = drawn()
+        await pilot.press("s")  # the same rows in another order: no new row count
+        await settle(pilot)
+        assert drawn() != unsorted
+        assert drawn() == screen_lines(table)[:height]
+        assert height - 1 < len(narrowed) < ACTIVE_CLIENTS  # more than a screen, not all
+        await pilot.press("slash", "1")
+        await settle(pilot)
+        assert table.row_count == len(narrowed)
+        assert drawn() == screen_lines(table)[:height]
+        assert table.vertical_scrollbar.window_virtual_size == len(narrowed) + 1
+        await pilot.press("backspace")
+        await settle(pilot)
+        assert table.vertical_scrollbar.window_virtual_size == ACTIVE_CLIENTS + 1
+
+
+@pytest.mark.parametrize("breaks", [False, True])
+async def test_a_search_never_leaves_the_screen_unpainted(profile: Profile, breaks: bool) -> None:
+    # A new search holds the screen's paint until its rows arrive; a failed read must not
+    # keep it held.
+    app = make_app(profile)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        if breaks:
+            app.cache.ui.execute("DROP TABLE employee")  # the page query joins it
+        await pilot.press("slash", "s")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert app._batch_count == 0
+        assert app.screen.query_one("#client-search", Input).value == "s"
+        assert any("employee" in n.message for n in app._notifications) == breaks
+
+
 async def test_number_keys_switch_screens(profile: Profile) -> None:
     app = make_app(profile)
     async with app.run_test(size=SIZE) as pilot:
