@@ -48,7 +48,7 @@ def export_once(data_dir: Path) -> tuple[float, float, int]:
         product_file, baseline_file = Path(scratch, "product.csv"), Path(scratch, "sqlite3.csv")
         product = _timed(
             [
-                sys.executable, "-m", "console.cli", "export", "clients",
+                sys.executable, "-m", "console.launch", "export", "clients",
                 "--format", "csv", "--output", str(product_file),
             ],
             env,

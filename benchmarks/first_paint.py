@@ -76,7 +76,7 @@ def main() -> None:
     if mode == "bare":
         run_bare()
     else:
-        from console.cli import main as partnerops
+        from console.launch import main as partnerops
 
         sys.argv = ["partnerops"]
         partnerops()

@@ -19,7 +19,8 @@ from typing import Annotated
 import typer
 
 from console import alerts_cli, cache_cli, login_cli
-from console.cli_common import EXIT_ERROR, EXIT_USAGE, ProfileOption, fail, resolve_profile
+from console.cli_common import EXIT_USAGE, ProfileOption, fail, resolve_profile
+from console.launch import open_tui
 from local_store.database import CacheError
 from sync.profile import Profile
 
@@ -86,12 +87,6 @@ def open_cache_orfail(profile: Profile):
         return open_cache(profile.cache_path)
     except CacheError as exc:
         fail(str(exc))
-
-
-def open_tui(profile: Profile) -> None:
-    from console.app import PartnerOpsApp
-
-    PartnerOpsApp(profile).run()
 
 
 @app.callback(invoke_without_command=True)
@@ -279,7 +274,6 @@ def export(
     profile: ProfileOption = None,
 ) -> None:
     """Write cached data out: fields in docs/export-fields.md; works offline."""
-    import sqlite3
 
     from console.export_cli import (
         FIELDS_LISTING,
@@ -425,40 +419,3 @@ def demo(
         except SyncError as exc:
             fail(str(exc), exc.exit_code)
         open_tui(profile)
-
-
-def main() -> None:
-    """Entry point: every failure ends as one line on stderr and an exit code."""
-    try:
-        app()
-    except CacheError as exc:
-        typer.echo(f"partnerops: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
-    except KeyboardInterrupt:
-        typer.echo("partnerops: interrupted", err=True)
-        sys.exit(130)
-    except BrokenPipeError:
-        # A closed pipe that a command did not expect: still the reader's choice, not a failure.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
-    except sqlite3.Error as exc:
-        # A full or read-only disk, or a damaged file, met in the middle of a command.
-        if os.environ.get("PARTNEROPS_DEBUG"):
-            raise
-        from local_store.rebuild import describe_cache_error
-
-        typer.echo(f"partnerops: {describe_cache_error(exc)}", err=True)
-        sys.exit(EXIT_ERROR)
-    except Exception as exc:
-        if os.environ.get("PARTNEROPS_DEBUG"):
-            raise
-        typer.echo(
-            f"partnerops: unexpected error ({type(exc).__name__}); "
-            "run again with PARTNEROPS_DEBUG=1 for details",
-            err=True,
-        )
-        sys.exit(EXIT_ERROR)
-
-
-if __name__ == "__main__":
-    main()

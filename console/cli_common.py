@@ -7,10 +7,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from console.launch import EXIT_ERROR, EXIT_USAGE
 from sync.profile import Profile, ProfileError, load_profile
-
-EXIT_ERROR = 1
-EXIT_USAGE = 2
 
 ProfileOption = Annotated[
     str | None,

@@ -9,10 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from console.status import StatusSnapshot
+from console.widgets.key_footer import KeyFooter
 from console.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class PartnerOpsScreen(Screen[None], inherit_bindings=False):
         yield StatusBar(profile.name, profile.archetype_label)
         yield Static(self.SCREEN_TITLE, classes="screen-title", markup=False)
         yield from self.compose_body()
-        yield Footer()
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -123,7 +123,7 @@ def test_unreachable_backend_in_a_subprocess_is_one_line(tmp_path: Path) -> None
     env = dict(os.environ, PARTNEROPS_BACKEND_URL="http://127.0.0.1:9", PARTNEROPS_TOKEN="tok")
     env["PARTNEROPS_RETRY_SECONDS"] = "1"
     done = subprocess.run(
-        [sys.executable, "-m", "console.cli", "sync"],
+        [sys.executable, "-m", "console.launch", "sync"],
         capture_output=True,
         text=True,
         env=env,
@@ -133,3 +133,39 @@ def test_unreachable_backend_in_a_subprocess_is_one_line(tmp_path: Path) -> None
     assert "cannot reach the backend" in done.stderr
     assert "Traceback" not in done.stderr
     assert "tok" not in done.stderr.replace("token", "")
+
+
+def test_bare_command_opens_the_tui_without_the_parser() -> None:
+    """`partnerops` alone goes straight to the TUI: Typer (and the pydantic it loads) would
+    cost more than a bare Textual app takes to paint."""
+    code = (
+        "import sys\n"
+        "from console.launch import main\n"
+        "sys.argv = ['partnerops']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"  # no profile configured: it stops before the TUI, having chosen its path
+        "import console.app\n"
+        "print(sorted(m for m in ('typer', 'pydantic', 'console.cli') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_bare_command_without_a_profile_is_one_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "console.launch"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("partnerops: no profile configured")
+    assert done.stderr.count("\n") == 1
+
+
+def test_bare_command_with_a_broken_config_is_one_line(tmp_path: Path) -> None:
+    Path(os.environ["PARTNEROPS_CONFIG"]).write_text("[profiles\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "console.launch"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "is not valid TOML" in done.stderr and "Traceback" not in done.stderr

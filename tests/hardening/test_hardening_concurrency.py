@@ -26,7 +26,7 @@ PROCESS_TIMEOUT_S = 120
 
 def _cli(*args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "console.cli", *args],
+        [sys.executable, "-m", "console.launch", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

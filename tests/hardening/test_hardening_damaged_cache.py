@@ -52,7 +52,7 @@ def _queue_notes(profile: Profile, count: int) -> list[str]:
 def _cli(*args: str) -> subprocess.CompletedProcess:
     """Through the real entry point, whose `main()` turns failures into one line."""
     return subprocess.run(
-        [sys.executable, "-m", "console.cli", *args],
+        [sys.executable, "-m", "console.launch", *args],
         capture_output=True,
         text=True,
         timeout=120,

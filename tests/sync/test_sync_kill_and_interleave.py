@@ -85,7 +85,7 @@ def test_sigkilled_cli_sync_resumes_to_the_servers_state(
             "PARTNEROPS_DATA_DIR": str(data_dir),
         }
         proc = subprocess.Popen(
-            [sys.executable, "-m", "console.cli", "sync"],
+            [sys.executable, "-m", "console.launch", "sync"],
             env=env,
             cwd=REPO,
             stdout=subprocess.PIPE,

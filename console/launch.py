@@ -1,0 +1,69 @@
+"""The `partnerops` command's entry point.
+
+`partnerops` alone opens the TUI without loading the command-line parser: Typer coerces
+options through pydantic, and importing both took longer than a bare Textual app takes to
+paint. Anything after the command name goes to the parser in `console.cli`.
+Every failure ends as one line on stderr and an exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+
+from local_store.database import CacheError
+from sync.profile import Profile, ProfileError, load_profile
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def open_tui(profile: Profile) -> None:
+    from console.app import PartnerOpsApp
+
+    PartnerOpsApp(profile).run()
+
+
+def _exit_with(message: str, code: int) -> None:
+    print(f"partnerops: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def main() -> None:
+    try:
+        if sys.argv[1:]:
+            from console.cli import app
+
+            app()
+        else:
+            open_tui(load_profile())
+    except ProfileError as exc:
+        _exit_with(str(exc), EXIT_USAGE)
+    except CacheError as exc:
+        _exit_with(str(exc), EXIT_ERROR)
+    except KeyboardInterrupt:
+        _exit_with("interrupted", 130)
+    except BrokenPipeError:
+        # A closed pipe that a command did not expect: still the reader's choice, not a failure.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except sqlite3.Error as exc:
+        # A full or read-only disk, or a damaged file, met in the middle of a command.
+        if os.environ.get("PARTNEROPS_DEBUG"):
+            raise
+        from local_store.rebuild import describe_cache_error
+
+        _exit_with(describe_cache_error(exc), EXIT_ERROR)
+    except Exception as exc:
+        if os.environ.get("PARTNEROPS_DEBUG"):
+            raise
+        _exit_with(
+            f"unexpected error ({type(exc).__name__}); "
+            "run again with PARTNEROPS_DEBUG=1 for details",
+            EXIT_ERROR,
+        )
+
+
+if __name__ == "__main__":
+    main()
