@@ -17,11 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from operator import itemgetter
 from pathlib import Path
 from typing import TextIO
 
-from console.export_formats import FORMATS, WRITERS
+from console.export_formats import FORMATS, STYLES, WRITERS
 from local_store.exports import (
     DATASETS,
     Dataset,
@@ -37,6 +36,8 @@ ENGAGEMENT_BANDS = ("Low", "Medium", "High")
 FIELDS_LISTING = "list"
 """`--fields list` prints the dataset's fields instead of exporting."""
 _DURATION = re.compile(r"(\d{1,5})([dw]?)")
+_FILE_BUFFER = 1 << 20
+"""Bytes buffered before a write to the output file: fewer system calls at 100,000 rows."""
 _SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
@@ -172,14 +173,9 @@ def plan_export(
     return ExportPlan(dataset, parse_fields(dataset, fields), request, chosen_format, target, bom)
 
 
-def write_export(conn: sqlite3.Connection, plan: ExportPlan) -> int:
-    """Stream the plan's rows out; returns how many were written."""
-    all_names = plan.dataset.field_names()
-    picked = [all_names.index(f.name) for f in plan.fields]
-    cut = itemgetter(*picked)
-    rows = plan.dataset.rows(conn, plan.request)
-    # itemgetter of one index returns the value itself, not a 1-tuple.
-    cells = ((cut(row),) for row in rows) if len(picked) == 1 else map(cut, rows)
+def write_export(conn: sqlite3.Connection, plan: ExportPlan) -> None:
+    """Stream the plan's rows out."""
+    rows = plan.dataset.rows(conn, plan.request, plan.fields, STYLES[plan.output_format])
     writer = WRITERS[plan.output_format]
     if plan.output is None:
         if plan.output_format != "table" and hasattr(sys.stdout, "reconfigure"):
@@ -187,11 +183,12 @@ def write_export(conn: sqlite3.Connection, plan: ExportPlan) -> int:
             sys.stdout.reconfigure(encoding="utf-8", newline="")
         if plan.bom:
             sys.stdout.write("\ufeff")
-        return writer(sys.stdout, plan.fields, cells)
+        writer(sys.stdout, plan.fields, rows)
+        return
     with _replacing(plan.output) as out:
         if plan.bom:
             out.write("\ufeff")
-        return writer(out, plan.fields, cells)
+        writer(out, plan.fields, rows)
 
 
 @contextmanager
@@ -206,7 +203,7 @@ def _replacing(target: Path) -> Iterator[TextIO]:
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     try:
-        with open(fd, "w", encoding="utf-8", newline="") as out:
+        with open(fd, "w", encoding="utf-8", newline="", buffering=_FILE_BUFFER) as out:
             yield out
         os.replace(temporary, target)
     except BaseException:

@@ -2,9 +2,10 @@
 
 Field names are a public contract (documented in docs/export-fields.md, which a test keeps in
 step with `DATASETS`). Rows stream from a cursor one at a time, so an export holds constant
-memory at 100,000 clients. Values come out canonical and format-free: money as integer
-cents, dates as ISO text, timestamps as UTC ISO text ending in `Z`; the writers decide how
-each format spells them.
+memory at 100,000 clients. Each dataset hands out the cells of the fields asked for, already
+spelled for the output style (`export_cells`): dates as ISO text, timestamps as UTC ISO text
+ending in `Z`, money and text as the style wants them. A field with a `column` is read and
+spelled in SQL; the datasets without columns compute their rows in Python and spell them there.
 
 Plain `sqlite3` like `queries`: the export path must start fast. Every value a user typed
 reaches SQL as a parameter; sort expressions come from per-dataset allow-lists.
@@ -13,14 +14,14 @@ reaches SQL as a parameter; sort expressions come from per-dataset allow-lists.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, timedelta
 from itertools import islice
-from operator import attrgetter
 from typing import NamedTuple
 
-from local_store.queries import HEALTH_BANDS, ClientQuery, iter_clients, parse_utc
+from local_store.export_cells import python_cells, sql_cell
+from local_store.queries import HEALTH_BANDS, OWNER_NAME_SQL, ClientQuery, client_sql, parse_utc
 from local_store.renewals import STATUSES, WINDOWS, RenewalQuery, renewal_rows
 from local_store.tier import credit_projection, tier_report
 
@@ -35,6 +36,8 @@ class ExportField(NamedTuple):
     name: str
     type: str
     meaning: str
+    column: str | None = None
+    """Its SQL in the dataset's query, for datasets read and spelled in SQL."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,14 @@ class ExportRequest:
 Rows = Iterator[tuple]
 
 
+class SqlSource(NamedTuple):
+    """A dataset's query from FROM on (its WHERE, ORDER BY and a `LIMIT ?`), with parameters;
+    the SELECT list is made from the chosen fields' columns."""
+
+    rest: str
+    params: list[object]
+
+
 @dataclass(frozen=True)
 class Dataset:
     name: str
@@ -77,7 +88,10 @@ class Dataset:
     filters: frozenset[str]
     sorts: tuple[str, ...]
     """Sort keys a user may name, the default first (team's default is the server's order)."""
-    read: Callable[[sqlite3.Connection, ExportRequest], Rows]
+    sql: Callable[[ExportRequest], SqlSource] | None = None
+    """For datasets read and spelled in SQL: every field has a `column`."""
+    computed: Callable[[sqlite3.Connection, ExportRequest], Rows] | None = None
+    """For the others: rows of every field's canonical value, spelled in Python."""
     statuses: tuple[str, ...] = ()
     """What `--status` may be, for datasets that have it."""
     extra_check: Callable[[ExportRequest], None] | None = None
@@ -104,9 +118,34 @@ class Dataset:
         if self.extra_check is not None:
             self.extra_check(request)
 
-    def rows(self, conn: sqlite3.Connection, request: ExportRequest) -> Rows:
+    def rows(
+        self,
+        conn: sqlite3.Connection,
+        request: ExportRequest,
+        chosen: Sequence[ExportField],
+        style: str,
+    ) -> Rows:
+        """The chosen fields' cells, spelled for `style` (see `export_cells.STYLES`)."""
         self.check(request)
-        return self.read(conn, request)
+        if self.sql is not None:
+            rest, params = self.sql(request)
+            columns = _inner_columns(chosen)
+            cells = ", ".join(sql_cell(f.type, f"_{i}", style) for i, f in enumerate(chosen))
+            return conn.execute(f"SELECT {cells} FROM (SELECT {columns} {rest})", params)
+        picked = [self.fields.index(f) for f in chosen]
+        spell = python_cells([f.type for f in chosen], style)
+        values = (tuple(row[i] for i in picked) for row in self.computed(conn, request))
+        return values if spell is None else map(spell, values)
+
+
+def _inner_columns(chosen: Sequence[ExportField]) -> str:
+    """The chosen fields' columns as `_0, _1, …` for an outer query that spells them.
+
+    The spelling names each column several times, so it is done in an outer query: an
+    expensive column (the owner's name is a subquery) is then computed once per row. The inner
+    query's rows come out in its order (SQLite runs it as a co-routine, without a sort).
+    """
+    return ", ".join(f"{f.column} AS _{i}" for i, f in enumerate(chosen))
 
 
 def _option(filter_name: str) -> str:
@@ -154,32 +193,55 @@ def _limit(request: ExportRequest) -> int:
     return -1 if request.limit is None else request.limit
 
 
-# Clients: the TUI's own query, so an export and the table agree row for row.
+# Clients: the Clients screen's own WHERE and ORDER BY, so an export and the table agree row
+# for row; the cells are spelled in the SELECT, so a CSV row never becomes a Python object.
 
-CLIENT_FIELDS = (
-    ExportField("id", "text", "The client's id on the backend."),
-    ExportField("name", "text", "Company name."),
-    ExportField("domain", "text", "Company web domain."),
-    ExportField(
-        "products", "text", 'Hubs and editions owned, e.g. "Marketing Pro, Sales Starter".'
-    ),
-    ExportField("relationship", "text", "sourced, assisted or managed."),
-    ExportField("mrr", "money", "Monthly recurring revenue, US dollars."),
-    ExportField("engagement_score", "integer", "Platform engagement score, 0–10."),
-    ExportField("engagement_band", "text", "Low (0–3), Medium (4–6) or High (7–10)."),
-    ExportField("owner_email", "text", "Email of the partner employee who owns the client."),
-    ExportField("owner_name", "text", "Name of that employee, if the cache knows them."),
-    ExportField("next_renewal", "date", "Earliest upcoming subscription renewal."),
-    ExportField("health_score", "integer", "The console's health score, 0–100 (empty: unscored)."),
-    ExportField("crm_url", "text", "The company record in the partner's HubSpot CRM."),
-    ExportField("account_url", "text", "The client's own HubSpot account."),
+# `+` strips the column's NUMERIC affinity, which would compare '0000-01-01' >= '0001' as a
+# number; the '+0 days' modifier makes date() roll 2026-02-30 over instead of echoing it.
+_STORED, _DAY = "+next_renewal_date", "substr(next_renewal_date, 1, 10)"
+NEXT_RENEWAL_SQL = (
+    f"CASE WHEN date({_STORED}, '+0 days') = {_STORED} AND {_STORED} >= '0001' THEN {_STORED} "
+    f"WHEN date({_DAY}, '+0 days') = {_DAY} AND {_DAY} >= '0001' THEN {_DAY} END"
 )
-_CLIENT_VALUES = attrgetter(
-    "id", "name", "domain", "products", "relationship", "mrr_cents", "engagement_score",
-    "engagement_band", "owner_email", "owner_name", "next_renewal", "health_score", "crm_url",
-    "account_url",
-)  # fmt: skip
-_RENEWAL_AT = 10
+"""The renewal's day as ISO text, as the Clients screen reads it: the first ten characters of
+the stored text if they are a real calendar day, else NULL. The first test is the usual case,
+the stored text as it is, and spares a substr() per row."""
+CLIENT_FIELDS = (
+    ExportField("id", "text", "The client's id on the backend.", "id"),
+    ExportField("name", "text", "Company name.", "name"),
+    ExportField("domain", "text", "Company web domain.", "domain"),
+    ExportField(
+        "products",
+        "text",
+        'Hubs and editions owned, e.g. "Marketing Pro, Sales Starter".',
+        "products",
+    ),
+    ExportField("relationship", "text", "sourced, assisted or managed.", "relationship"),
+    ExportField("mrr", "money", "Monthly recurring revenue, US dollars.", "mrr_cents"),
+    ExportField(
+        "engagement_score", "integer", "Platform engagement score, 0–10.", "engagement_score"
+    ),
+    ExportField(
+        "engagement_band", "text", "Low (0–3), Medium (4–6) or High (7–10).", "engagement_band"
+    ),
+    ExportField(
+        "owner_email", "text", "Email of the partner employee who owns the client.", "owner_email"
+    ),
+    ExportField(
+        "owner_name", "text", "Name of that employee, if the cache knows them.", OWNER_NAME_SQL
+    ),
+    ExportField(
+        "next_renewal", "date", "Earliest upcoming subscription renewal.", NEXT_RENEWAL_SQL
+    ),
+    ExportField(
+        "health_score",
+        "integer",
+        "The console's health score, 0–100 (empty: unscored).",
+        "health_score",
+    ),
+    ExportField("crm_url", "text", "The company record in the partner's HubSpot CRM.", "crm_url"),
+    ExportField("account_url", "text", "The client's own HubSpot account.", "account_url"),
+)
 CLIENT_SORTS = {
     "name": "name",
     "domain": "domain",
@@ -213,25 +275,17 @@ def client_query(request: ExportRequest) -> ClientQuery:
     )
 
 
-def _client_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
-    query = client_query(request)
+def _client_sql(request: ExportRequest) -> SqlSource:
+    where, order_by, params = client_sql(client_query(request))
     within = request.filters.within_days
-    # The TUI has no renewal window, so --within narrows the TUI's rows afterwards.
-    rows = iter_clients(conn, query, None if within is not None else request.limit)
-    values = (_client_values(row) for row in rows)
-    if within is None:
-        return values
-    last = request.today + timedelta(days=within)
-    first, last_text = request.today.isoformat(), last.isoformat()
-    kept = (v for v in values if v[_RENEWAL_AT] and first <= v[_RENEWAL_AT] <= last_text)
-    return islice(kept, request.limit)
-
-
-def _client_values(row: object) -> tuple:
-    values = list(_CLIENT_VALUES(row))
-    renewal = values[_RENEWAL_AT]
-    values[_RENEWAL_AT] = renewal.isoformat() if renewal else None
-    return tuple(values)
+    if within is not None:
+        # The Clients screen has no renewal window: --within narrows its rows further.
+        last = request.today + timedelta(days=within)
+        where = f"{where} AND {NEXT_RENEWAL_SQL} BETWEEN ? AND ?"
+        params = [*params, request.today.isoformat(), last.isoformat()]
+    return SqlSource(
+        f"FROM client WHERE {where} ORDER BY {order_by} LIMIT ?", [*params, _limit(request)]
+    )
 
 
 # Alerts.
@@ -383,14 +437,26 @@ def _renewal_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
 # Credits: one row per credit event, the detail behind the Tier screen's chart.
 
 CREDIT_FIELDS = (
-    ExportField("id", "text", "The credit event's id."),
-    ExportField("month", "date", "First day of the month the credit counts in."),
-    ExportField("client_id", "text", "The client behind the credit."),
-    ExportField("client_name", "text", "That client's name."),
-    ExportField("relationship", "text", "sourced, assisted or managed (sets points per $100)."),
-    ExportField("kind", "text", "new, increased, expired or decreased."),
-    ExportField("points", "integer", "Tier points; negative for expired and decreased credit."),
-    ExportField("mrr_basis", "money", "The MRR the points were computed from, US dollars."),
+    ExportField("id", "text", "The credit event's id.", "e.id"),
+    ExportField("month", "date", "First day of the month the credit counts in.", "e.month"),
+    ExportField("client_id", "text", "The client behind the credit.", "e.client_id"),
+    ExportField("client_name", "text", "That client's name.", "c.name"),
+    ExportField(
+        "relationship",
+        "text",
+        "sourced, assisted or managed (sets points per $100).",
+        "c.relationship",
+    ),
+    ExportField("kind", "text", "new, increased, expired or decreased.", "e.kind"),
+    ExportField(
+        "points", "integer", "Tier points; negative for expired and decreased credit.", "e.points"
+    ),
+    ExportField(
+        "mrr_basis",
+        "money",
+        "The MRR the points were computed from, US dollars.",
+        "e.mrr_basis_cents",
+    ),
 )
 CREDIT_SORTS = {
     "month": "e.month",
@@ -400,15 +466,13 @@ CREDIT_SORTS = {
 }
 
 
-def _credit_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
-    chosen, sql = request.filters, _Sql()
-    _client_filters(sql, chosen)
-    if chosen.search is not None:
-        pattern = _contains(chosen.search)
+def _credit_sql(request: ExportRequest) -> SqlSource:
+    filters, sql = request.filters, _Sql()
+    _client_filters(sql, filters)
+    if filters.search is not None:
+        pattern = _contains(filters.search)
         sql.add("(c.name LIKE ? ESCAPE '\\' OR c.domain LIKE ? ESCAPE '\\')", pattern, pattern)
-    yield from conn.execute(
-        "SELECT e.id, e.month, e.client_id, c.name, c.relationship, e.kind, e.points, "
-        "e.mrr_basis_cents "
+    return SqlSource(
         f"FROM credit_event e LEFT JOIN client c ON c.id = e.client_id WHERE {sql.where()} "
         f"ORDER BY {_order(request, CREDIT_SORTS, 'e.rowid')} LIMIT ?",
         [*sql.params, _limit(request)],
@@ -456,18 +520,18 @@ def _tier_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
 # Team: the HubSpot contacts who support the partner.
 
 TEAM_FIELDS = (
-    ExportField("id", "text", "The contact's id."),
-    ExportField("role", "text", "e.g. Partner Development Manager."),
-    ExportField("name", "text", "Full name."),
-    ExportField("email", "text", "Email address."),
-    ExportField("description", "text", "How they help."),
-    ExportField("phone", "text", "Phone number, if given."),
-    ExportField("meeting_url", "text", "Meeting booking link, if given."),
+    ExportField("id", "text", "The contact's id.", "id"),
+    ExportField("role", "text", "e.g. Partner Development Manager.", "role"),
+    ExportField("name", "text", "Full name.", "name"),
+    ExportField("email", "text", "Email address.", "email"),
+    ExportField("description", "text", "How they help.", "description"),
+    ExportField("phone", "text", "Phone number, if given.", "phone"),
+    ExportField("meeting_url", "text", "Meeting booking link, if given.", "meeting_url"),
 )
 TEAM_SORTS = {"role": "role", "name": "name"}
 
 
-def _team_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
+def _team_sql(request: ExportRequest) -> SqlSource:
     sql = _Sql()
     if request.filters.search is not None:
         pattern = _contains(request.filters.search)
@@ -479,9 +543,9 @@ def _team_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
         )
     # No sort asked: the server's order, which lists the current contact first.
     columns = TEAM_SORTS if request.sort else {}
-    yield from conn.execute(
-        "SELECT id, role, name, email, description, phone, meeting_url FROM team_contact "
-        f"WHERE {sql.where()} ORDER BY {_order(request, columns, 'rowid')} LIMIT ?",
+    return SqlSource(
+        f"FROM team_contact WHERE {sql.where()} "
+        f"ORDER BY {_order(request, columns, 'rowid')} LIMIT ?",
         [*sql.params, _limit(request)],
     )
 
@@ -496,14 +560,14 @@ DATASETS: dict[str, Dataset] = {
             CLIENT_FIELDS,
             _CLIENT_SIDE | {"product", "within_days"},
             tuple(CLIENT_SORTS),
-            _client_rows,
+            sql=_client_sql,
         ),
         Dataset(
             "renewals",
             RENEWAL_FIELDS,
             frozenset({"owner_email", "status", "within_days", "search", "product"}),
             tuple(RENEWAL_EXPORT_SORTS),
-            _renewal_rows,
+            computed=_renewal_rows,
             statuses=STATUSES,
             extra_check=_check_renewals,
         ),
@@ -512,12 +576,12 @@ DATASETS: dict[str, Dataset] = {
             ALERT_FIELDS,
             _CLIENT_SIDE | {"within_days", "status"},
             tuple(ALERT_SORTS),
-            _alert_rows,
+            computed=_alert_rows,
             statuses=ALERT_STATUSES,
         ),
-        Dataset("tier", TIER_FIELDS, frozenset(), (), _tier_rows),
-        Dataset("credits", CREDIT_FIELDS, _CLIENT_SIDE, tuple(CREDIT_SORTS), _credit_rows),
-        Dataset("team", TEAM_FIELDS, frozenset({"search"}), tuple(TEAM_SORTS), _team_rows),
+        Dataset("tier", TIER_FIELDS, frozenset(), (), computed=_tier_rows),
+        Dataset("credits", CREDIT_FIELDS, _CLIENT_SIDE, tuple(CREDIT_SORTS), sql=_credit_sql),
+        Dataset("team", TEAM_FIELDS, frozenset({"search"}), tuple(TEAM_SORTS), sql=_team_sql),
     )
 }
 """Every dataset `partnerops export` knows, by the name on its command line."""

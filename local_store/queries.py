@@ -15,7 +15,7 @@ import string
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import NamedTuple
@@ -223,6 +223,22 @@ def _order_by(query: ClientQuery) -> str:
     return f"{SORT_COLUMNS[query.sort]} {direction}, rowid {direction}"
 
 
+class ClientSql(NamedTuple):
+    """A `ClientQuery` as SQL over the `client` table."""
+
+    where: str
+    order_by: str
+    params: list[object]
+    """The WHERE clause's parameters, in order."""
+
+
+def client_sql(query: ClientQuery) -> ClientSql:
+    """The WHERE and ORDER BY that pick and order the query's clients: for reads elsewhere
+    (exports) that must list the same clients in the same order as the Clients screen."""
+    where, params = _where(query)
+    return ClientSql(where, _order_by(query), params)
+
+
 def total_clients(conn: sqlite3.Connection) -> int:
     """Clients the partner still serves, before any search or filter."""
     return conn.execute(f"SELECT count(*) FROM client WHERE {_ACTIVE}").fetchone()[0]
@@ -242,10 +258,9 @@ _ROW_FIELDS = (
     "engagement_band", "owner_email", "owner_name", "next_renewal_date", "health_score",
     "crm_url", "account_url", "tools_in_use", "active_users", "services_status",
 )  # fmt: skip
-_ROW_SELECT = ", ".join(_ROW_FIELDS).replace(
-    "owner_name",
-    "(SELECT e.name FROM employee e WHERE e.email = client.owner_email LIMIT 1) AS owner_name",
-)
+OWNER_NAME_SQL = "(SELECT e.name FROM employee e WHERE e.email = client.owner_email LIMIT 1)"
+"""A client's owner's name, from the employee table (there may be none)."""
+_ROW_SELECT = ", ".join(_ROW_FIELDS).replace("owner_name", f"{OWNER_NAME_SQL} AS owner_name")
 _ROW_JSON = f"json_array({', '.join(_ROW_FIELDS)})"
 
 
@@ -262,25 +277,14 @@ def client_page(
     conn: sqlite3.Connection, query: ClientQuery, offset: int, limit: int
 ) -> list[ClientListRow]:
     """Rows `offset` to `offset + limit` of the table in the query's order."""
-    where, params = _where(query)
+    where, order_by, params = client_sql(query)
     # The subquery's LIMIT keeps its ORDER BY: the aggregate sees the rows in that order.
     sql = (
         f"SELECT json_group_array({_ROW_JSON}) FROM ("
         f"SELECT {_ROW_SELECT} FROM client WHERE {where} "
-        f"ORDER BY {_order_by(query)} LIMIT ? OFFSET ?)"
+        f"ORDER BY {order_by} LIMIT ? OFFSET ?)"
     )
     return [_row(values) for values in _json_value(conn, sql, [*params, limit, max(offset, 0)])]
-
-
-def iter_clients(
-    conn: sqlite3.Connection, query: ClientQuery, limit: int | None = None
-) -> Iterator[ClientListRow]:
-    """Every row of the query in its order, one SQLite step at a time: for exports, which
-    must hold constant memory at 100,000 clients and have no UI thread to wait on."""
-    where, params = _where(query)
-    sql = f"SELECT {_ROW_SELECT} FROM client WHERE {where} ORDER BY {_order_by(query)} LIMIT ?"
-    for values in conn.execute(sql, [*params, -1 if limit is None else limit]):
-        yield _row(values)
 
 
 class ClientOrder:

@@ -362,7 +362,7 @@ def test_a_failed_export_leaves_no_partial_file(cli_profile: Path, tmp_path: Pat
     target.parent.mkdir()
     target.write_text("the last good export\n", encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "console.cli", "export", "clients", "-o", str(target)],
+        [sys.executable, "-m", "console.launch", "export", "clients", "-o", str(target)],
         preexec_fn=_small_file_limit,
         capture_output=True,
         text=True,
@@ -376,7 +376,7 @@ def test_a_failed_export_leaves_no_partial_file(cli_profile: Path, tmp_path: Pat
 
 def test_a_closed_pipe_ends_quietly_with_exit_0(cli_profile: Path) -> None:
     child = subprocess.Popen(
-        [sys.executable, "-m", "console.cli", "export", "clients", "-f", "jsonl"],
+        [sys.executable, "-m", "console.launch", "export", "clients", "-f", "jsonl"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -387,7 +387,7 @@ def test_a_closed_pipe_ends_quietly_with_exit_0(cli_profile: Path) -> None:
 
 
 def test_head_1_in_a_shell_pipeline(cli_profile: Path) -> None:
-    command = f"set -o pipefail; {sys.executable} -m console.cli export clients | head -1"
+    command = f"set -o pipefail; {sys.executable} -m console.launch export clients | head -1"
     done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("id,name,domain,")
