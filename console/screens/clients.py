@@ -14,25 +14,21 @@ from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from functools import partial
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 from urllib.parse import urlparse
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
 from console.screens.base import PaletteCommand, PartnerOpsScreen
-from console.screens.client_actions import ClientFilters, EndServicesModal, FilterModal
-from console.screens.dialogs import NoteDialog, PersonChoice, PersonDialog
 from console.text import format_money, safe_text
-from console.widgets.client_detail import ClientDetailPanel
 from console.widgets.client_table import PAGE_SIZE, ClientTable
-from local_store.client_detail import ClientDetail, client_detail, product_names
 from local_store.queries import (
     ClientListRow,
     ClientOrder,
@@ -45,6 +41,14 @@ from local_store.queries import (
     employees,
     total_clients,
 )
+
+# The first paint needs only the table, the search box and the count: the detail panel, the
+# dialogs and their queries are imported when first used (they were a third of the start-up
+# imports of this screen).
+if TYPE_CHECKING:
+    from console.screens.client_actions import ClientFilters
+    from console.widgets.client_detail import ClientDetailPanel
+    from local_store.client_detail import ClientDetail
 
 _TABLE_ACTIONS = frozenset(
     {
@@ -246,6 +250,8 @@ class ClientsScreen(PartnerOpsScreen):
         self._owner_names: dict[str, str] = {}
         """Employee names by email, for the filter line; filled when filters are chosen."""
         self._paint_hold: ExitStack | None = None
+        self._panel: ClientDetailPanel | None = None
+        """Built the first time a client is opened, in the `#client-detail` slot."""
         self._count_text = ""
         self._filters_text: str | None = None
         """What the count and filter labels show, so that they are only updated on a change."""
@@ -263,7 +269,7 @@ class ClientsScreen(PartnerOpsScreen):
             yield Label(id="client-filters", markup=False)
             yield Label(id="client-count")
         yield ClientTable(self.console_app.profile.client_columns, id="client-table")
-        yield ClientDetailPanel(id="client-detail")
+        yield Vertical(id="client-detail")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -305,12 +311,13 @@ class ClientsScreen(PartnerOpsScreen):
         return self.query_one(ClientTable)
 
     @property
-    def panel(self) -> ClientDetailPanel:
-        return self.query_one(ClientDetailPanel)
+    def panel(self) -> ClientDetailPanel | None:
+        """The detail panel; None until a client is first opened."""
+        return self._panel
 
     @property
     def detail_open(self) -> bool:
-        return self._showing_table and self.panel.client_id is not None
+        return self._showing_table and self._panel is not None and self._panel.client_id is not None
 
     # Reading the cache.
 
@@ -405,12 +412,13 @@ class ClientsScreen(PartnerOpsScreen):
             self._total = None
             self._cursor_after_load = None
             self._run_query()
-            if self.panel.client_id is not None:
-                self._read_detail(self.panel.client_id)
+            if self._panel is not None and self._panel.client_id is not None:
+                self._read_detail(self._panel.client_id)
 
     async def _rebuild(self) -> None:
         """The cache appeared (or went away) since this screen was built."""
         self._count_text, self._filters_text = "", None
+        self._panel = None
         await self.recompose()
         if self._showing_table:
             self._start_table()
@@ -551,12 +559,18 @@ class ClientsScreen(PartnerOpsScreen):
         self.open_detail(event.row)
 
     def open_detail(self, row: ClientListRow) -> None:
-        self.panel.show_reading(row.id, row.name)
+        if self._panel is None:
+            from console.widgets.client_detail import ClientDetailPanel
+
+            self._panel = ClientDetailPanel()
+            self.query_one("#client-detail").mount(self._panel)
+        self._panel.show_reading(row.id, row.name)
         self.add_class("-detail-open")
         self._read_detail(row.id)
 
     def close_detail(self) -> None:
-        self.panel.client_id = None
+        if self._panel is not None:
+            self._panel.client_id = None
         self.remove_class("-detail-open")
 
     @on(ClientTable.Highlighted)
@@ -566,6 +580,8 @@ class ClientsScreen(PartnerOpsScreen):
 
     @work(thread=True, exclusive=True, group="client-detail", exit_on_error=False)
     def _read_detail(self, client_id: str) -> None:
+        from local_store.client_detail import client_detail
+
         with self.console_app.cache.borrow() as conn:
             detail = client_detail(conn, client_id)
         if not get_current_worker().is_cancelled:
@@ -573,18 +589,21 @@ class ClientsScreen(PartnerOpsScreen):
 
     @on(DetailRead)
     def _show_detail(self, message: DetailRead) -> None:
-        if message.client_id != self.panel.client_id:
+        panel = self._panel
+        if panel is None or message.client_id != panel.client_id:
             return  # the cursor moved on, or the panel closed
         if message.detail is None:
-            self.panel.show_missing()
+            panel.show_missing()
         else:
-            self.panel.show(message.detail)
+            panel.show(message.detail)
 
     def action_next_tab(self) -> None:
-        self.panel.switch_tab(1)
+        if self._panel is not None:
+            self._panel.switch_tab(1)
 
     def action_previous_tab(self) -> None:
-        self.panel.switch_tab(-1)
+        if self._panel is not None:
+            self._panel.switch_tab(-1)
 
     # Actions on the selected client.
 
@@ -626,6 +645,8 @@ class ClientsScreen(PartnerOpsScreen):
                     row.id,
                 )
 
+        from console.screens.client_actions import EndServicesModal
+
         self.app.push_screen(EndServicesModal(row.name, row.mrr_cents), confirmed)
 
     def action_add_note(self) -> None:
@@ -645,6 +666,8 @@ class ClientsScreen(PartnerOpsScreen):
                     author,
                 )
 
+        from console.screens.dialogs import NoteDialog
+
         self.app.push_screen(NoteDialog(row.name), written)
 
     def action_assign_owner(self) -> None:
@@ -654,6 +677,8 @@ class ClientsScreen(PartnerOpsScreen):
 
     @work(thread=True, exclusive=True, group="client-choices", exit_on_error=False)
     def _read_choices(self, purpose: ChoicesFor, row: ClientListRow | None) -> None:
+        from local_store.client_detail import product_names
+
         with self.console_app.cache.borrow() as conn:
             people = employees(conn)
             products = product_names(conn) if purpose == "filters" else []
@@ -661,6 +686,9 @@ class ClientsScreen(PartnerOpsScreen):
 
     @on(ChoicesRead)
     def _choices_read(self, message: ChoicesRead) -> None:
+        from console.screens.client_actions import ClientFilters, FilterModal
+        from console.screens.dialogs import PersonChoice, PersonDialog
+
         self._owner_names = {person.email: person.name for person in message.employees}
         if message.purpose == "filters":
             query = self.query_state

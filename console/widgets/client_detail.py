@@ -301,44 +301,51 @@ class ClientDetailPanel(Vertical):
         super().__init__(id=id)
         self.client_id: str | None = None
         """The client shown (or being read); None while the panel is closed."""
+        # Built here rather than in `compose`, so that the screen can fill them in the moment
+        # it creates the panel, before the panel is mounted.
+        self._title = Static(id="detail-title", markup=False)
+        self._fields = Static(id="detail-fields", markup=False)
+        self._subscriptions = Static(id="detail-subscriptions", markup=False)
+        self._tab_texts = {
+            pane_id: Static(id=f"{pane_id}-text", markup=False) for pane_id, _title in TABS[1:]
+        }
 
     def compose(self) -> ComposeResult:
-        yield Static(id="detail-title", markup=False)
+        yield self._title
         with TabbedContent(initial=TABS[0][0]):
             with (
                 TabPane(TABS[0][1], id=TABS[0][0]),
                 VerticalScroll(),
                 Horizontal(classes="detail-columns"),
             ):
-                yield Static(id="detail-fields", markup=False)
-                yield Static(id="detail-subscriptions", markup=False)
+                yield self._fields
+                yield self._subscriptions
             for pane_id, title in TABS[1:]:
                 with TabPane(title, id=pane_id), VerticalScroll():
-                    yield Static(id=f"{pane_id}-text", markup=False)
+                    yield self._tab_texts[pane_id]
 
     def show_reading(self, client_id: str, name: str) -> None:
         """Say which client is coming while its detail is read."""
         self.client_id = client_id
-        self.query_one("#detail-title", Static).update(
-            Content.assemble(_text(name, "bold"), ("  reading…", "$text-muted"))
-        )
+        self._title.update(Content.assemble(_text(name, "bold"), ("  reading…", "$text-muted")))
 
     def show_missing(self) -> None:
-        self.query_one("#detail-title", Static).update(
+        self._title.update(
             Content.styled("This client is no longer in the cache.", "$text-warning")
         )
-        for static in self.query(Static).exclude("#detail-title"):
+        for static in (self._fields, self._subscriptions, *self._tab_texts.values()):
             static.update("")
 
     def show(self, detail: ClientDetail) -> None:
         self.client_id = detail.id
-        self.query_one("#detail-title", Static).update(title_line(detail))
-        self.query_one("#detail-fields", Static).update(details_fields(detail))
-        self.query_one("#detail-subscriptions", Static).update(subscriptions_table(detail))
-        self.query_one("#detail-renewals-text", Static).update(renewals_text(detail))
-        self.query_one("#detail-usage-text", Static).update(usage_text(detail))
-        self.query_one("#detail-engagement-text", Static).update(engagement_text(detail))
-        self.query_one("#detail-health-text", Static).update(health_text(detail))
+        self._title.update(title_line(detail))
+        self._fields.update(details_fields(detail))
+        self._subscriptions.update(subscriptions_table(detail))
+        texts = self._tab_texts
+        texts["detail-renewals"].update(renewals_text(detail))
+        texts["detail-usage"].update(usage_text(detail))
+        texts["detail-engagement"].update(engagement_text(detail))
+        texts["detail-health"].update(health_text(detail))
 
     @property
     def active_tab(self) -> str:
@@ -346,6 +353,9 @@ class ClientDetailPanel(Vertical):
 
     def switch_tab(self, step: int) -> None:
         """Show the next (`step` 1) or previous (-1) tab, wrapping around."""
-        tabs = self.query_one(TabbedContent)
+        found = self.query(TabbedContent)
+        if not found:
+            return  # a key pressed the moment the panel was created, before its tabs mounted
+        tabs = found.first()
         position = self.TAB_IDS.index(tabs.active) if tabs.active in self.TAB_IDS else 0
         tabs.active = self.TAB_IDS[(position + step) % len(self.TAB_IDS)]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -306,6 +308,46 @@ async def test_server_strings_render_literally(profile: Profile) -> None:
         assert title.startswith(HOSTILE_MARKUP)
         fields = static_text(app.screen.query_one("#detail-fields", Static))
         assert f"Company              {HOSTILE_MARKUP}\n" in fields
+
+
+def test_the_clients_screen_imports_no_panel_or_dialog_until_used() -> None:
+    # They are on the start-up path otherwise: the panel's tabs, the dialogs' text area.
+    later = (
+        "console.widgets.client_detail",
+        "console.screens.client_actions",
+        "console.screens.dialogs",
+        "local_store.client_detail",
+        "textual.widgets._tabbed_content",
+        "textual.widgets._text_area",
+    )
+    code = (
+        "import sys, console.screens.clients; "
+        f"print(sorted(m for m in {later!r} if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "[]"
+
+
+async def test_the_detail_panel_is_built_when_first_opened(profile: Profile) -> None:
+    app = make_app(profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not app.screen.query("ClientDetailPanel")
+        assert not app.screen.query("TabbedContent")
+        await pilot.press("enter", "right_square_bracket")  # a tab key at once: no error
+        await settle(pilot)
+        assert len(app.screen.query("ClientDetailPanel")) == 1
+        assert table_of(app).cursor_client.domain in static_text(
+            app.screen.query_one("#detail-title", Static)
+        )
+        await pilot.press("escape", "down", "enter")
+        await settle(pilot)
+        assert len(app.screen.query("ClientDetailPanel")) == 1  # built once, then reused
+        assert table_of(app).cursor_client.domain in static_text(
+            app.screen.query_one("#detail-title", Static)
+        )
 
 
 async def test_enter_opens_the_detail_panel_and_escape_closes_it(profile: Profile) -> None:
