@@ -21,9 +21,8 @@ from itertools import islice
 from typing import NamedTuple
 
 from local_store.export_cells import python_cells, sql_cell
-from local_store.queries import HEALTH_BANDS, OWNER_NAME_SQL, ClientQuery, client_sql, parse_utc
+from local_store.queries import HEALTH_BANDS, OWNER_NAME_OF, ClientQuery, client_sql, parse_utc
 from local_store.renewals import STATUSES, WINDOWS, RenewalQuery, renewal_rows
-from local_store.tier import credit_projection, tier_report
 
 FIELD_TYPES = ("text", "integer", "number", "money", "date", "timestamp", "boolean")
 
@@ -38,6 +37,10 @@ class ExportField(NamedTuple):
     meaning: str
     column: str | None = None
     """Its SQL in the dataset's query, for datasets read and spelled in SQL."""
+    inner: str | None = None
+    """Set when `column` is a subquery: what it selects, which `{}` in `column` stands for. The
+    spelling goes in there, so the subquery runs once a row however often the spelling names
+    its value."""
 
 
 @dataclass(frozen=True)
@@ -129,23 +132,18 @@ class Dataset:
         self.check(request)
         if self.sql is not None:
             rest, params = self.sql(request)
-            columns = _inner_columns(chosen)
-            cells = ", ".join(sql_cell(f.type, f"_{i}", style) for i, f in enumerate(chosen))
-            return conn.execute(f"SELECT {cells} FROM (SELECT {columns} {rest})", params)
+            cells = ", ".join(_sql_cell(f, style) for f in chosen)
+            return conn.execute(f"SELECT {cells} {rest}", params)
         picked = [self.fields.index(f) for f in chosen]
         spell = python_cells([f.type for f in chosen], style)
         values = (tuple(row[i] for i in picked) for row in self.computed(conn, request))
         return values if spell is None else map(spell, values)
 
 
-def _inner_columns(chosen: Sequence[ExportField]) -> str:
-    """The chosen fields' columns as `_0, _1, …` for an outer query that spells them.
-
-    The spelling names each column several times, so it is done in an outer query: an
-    expensive column (the owner's name is a subquery) is then computed once per row. The inner
-    query's rows come out in its order (SQLite runs it as a co-routine, without a sort).
-    """
-    return ", ".join(f"{f.column} AS _{i}" for i, f in enumerate(chosen))
+def _sql_cell(field: ExportField, style: str) -> str:
+    if field.inner is None:
+        return sql_cell(field.type, field.column, style)
+    return field.column.format(sql_cell(field.type, field.inner, style))
 
 
 def _option(filter_name: str) -> str:
@@ -228,7 +226,11 @@ CLIENT_FIELDS = (
         "owner_email", "text", "Email of the partner employee who owns the client.", "owner_email"
     ),
     ExportField(
-        "owner_name", "text", "Name of that employee, if the cache knows them.", OWNER_NAME_SQL
+        "owner_name",
+        "text",
+        "Name of that employee, if the cache knows them.",
+        OWNER_NAME_OF,
+        "e.name",
     ),
     ExportField(
         "next_renewal", "date", "Earliest upcoming subscription renewal.", NEXT_RENEWAL_SQL
@@ -503,6 +505,9 @@ TIER_FIELDS = (
 
 
 def _tier_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
+    # Only this dataset needs the Tier screen's reads: not loaded for the others.
+    from local_store.tier import credit_projection, tier_report
+
     report = tier_report(conn)
     if report is None or request.limit == 0:
         return

@@ -258,9 +258,12 @@ _ROW_FIELDS = (
     "engagement_band", "owner_email", "owner_name", "next_renewal_date", "health_score",
     "crm_url", "account_url", "tools_in_use", "active_users", "services_status",
 )  # fmt: skip
-OWNER_NAME_SQL = "(SELECT e.name FROM employee e WHERE e.email = client.owner_email LIMIT 1)"
-"""A client's owner's name, from the employee table (there may be none)."""
-_ROW_SELECT = ", ".join(_ROW_FIELDS).replace("owner_name", f"{OWNER_NAME_SQL} AS owner_name")
+OWNER_NAME_OF = "(SELECT {} FROM employee e WHERE e.email = client.owner_email LIMIT 1)"
+"""A client's owner's name (there may be none), with `{}` for what it selects: `e.name`, or an
+expression of it (exports spell the name in there, so the subquery runs once a row)."""
+_ROW_SELECT = ", ".join(_ROW_FIELDS).replace(
+    "owner_name", f"{OWNER_NAME_OF.format('e.name')} AS owner_name"
+)
 _ROW_JSON = f"json_array({', '.join(_ROW_FIELDS)})"
 
 

@@ -1,0 +1,165 @@
+"""Export cells: the SQL spellings and their Python twins agree value for value, on bare
+values and on the datasets' real columns, and the renewal day reads as the Clients screen's."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from crafted_cache import add_client, add_credit, new_cache
+
+from local_store.export_cells import STYLES, python_cells, sql_cell
+from local_store.exports import DATASETS, FIELD_TYPES, ExportFilters, ExportRequest
+from local_store.queries import ClientQuery, client_page
+
+TEXTS = [
+    '=HYPERLINK("http://x.example")',
+    "+1 617 555 0100",
+    "-2+3",
+    "@SUM(A1)",
+    "\tTab Co",
+    "\rCR Co",
+    "\x00=nul first",
+    "a=b",
+    "Acme, Inc.",
+    "'already quoted",
+    "Ünïcødé 日本",
+    "",
+    "?",
+    "@",
+    "A",
+    "0",
+    None,
+]
+CENTS = [0, 5, -5, 99, -100, 123405, -123405, 2**53, -(2**53), 2**63 - 1, -(2**63), None]
+"""JSON money is exact up to 2**53 cents ($90 trillion): past it SQLite divides a rounded
+double. CSV and table money are exact for every 64-bit integer."""
+PASSED_THROUGH = [1, -1, 0, 1.5, "2026-11-23", "x", None]
+VALUES = {"text": TEXTS, "money": CENTS}
+
+
+def sql_spelled(field_type: str, style: str, value: object) -> object:
+    conn = sqlite3.connect(":memory:")
+    try:
+        sql = f"SELECT {sql_cell(field_type, 'v', style)} FROM (SELECT ? AS v)"
+        return conn.execute(sql, (value,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def python_spelled(field_type: str, style: str, value: object) -> object:
+    spell = python_cells([field_type], style)
+    return value if spell is None else spell((value,))[0]
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("field_type", [t for t in FIELD_TYPES if t != "boolean"])
+def test_sql_and_python_spell_every_value_alike(field_type: str, style: str) -> None:
+    for value in VALUES.get(field_type, PASSED_THROUGH):
+        expected = python_spelled(field_type, style, value)
+        got = sql_spelled(field_type, style, value)
+        assert (got, type(got)) == (expected, type(expected)), (field_type, style, value)
+
+
+def test_the_csv_spellings_do_what_they_promise() -> None:
+    assert sql_spelled("text", "csv", "=1+1") == "'=1+1"
+    assert sql_spelled("text", "csv", "\x00=") == "\x00="
+    assert sql_spelled("money", "csv", -123405) == "-1234.05"
+    assert sql_spelled("money", "csv", -5) == "-0.05"
+    assert sql_spelled("money", "json", 123450) == 1234.5
+    assert sql_spelled("text", "json", "=1+1") == "=1+1"
+
+
+def test_booleans_are_spelled_in_python_only() -> None:
+    with pytest.raises(ValueError, match="boolean"):
+        sql_cell("boolean", "v", "csv")
+    assert python_cells(["boolean"], "csv")((True,)) == ("true",)
+    assert python_cells(["boolean"], "json") is None
+
+
+HOSTILE_NAMES = ["=cmd|' /C calc'!A0", "-Neg Person", 'Quote "Co", Ltd\nline two', "Plain"]
+
+
+@pytest.fixture
+def hostile_cache(tmp_path: Path) -> sqlite3.Connection:
+    conn = new_cache(tmp_path)
+    for number, name in enumerate(HOSTILE_NAMES):
+        add_client(
+            conn,
+            f"c-{number}",
+            owner=f"owner{number}@example.com",
+            mrr_cents=[-5, 0, 99, -123405][number],
+        )
+        conn.execute(
+            "UPDATE client SET name = ?, products = ? WHERE id = ?", (name, name, f"c-{number}")
+        )
+        conn.execute(
+            "INSERT INTO employee (id, version, name, email, archetype) VALUES (?, 1, ?, ?, 'x')",
+            (f"e-{number}", name, f"owner{number}@example.com"),
+        )
+        add_credit(conn, f"c-{number}", "2026-10-01", kind=name, points=-3)
+    conn.execute("UPDATE credit_event SET mrr_basis_cents = -99 WHERE client_id = 'c-0'")
+    conn.execute(
+        "INSERT INTO team_contact (id, version, role, name, email, description, phone) "
+        "VALUES ('t-1', 1, '@role', '=team', 'x@example.com', '-desc', '+1 555 0100')"
+    )
+    conn.commit()
+    return conn
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("dataset", ["clients", "credits", "team"])
+def test_sql_datasets_spell_their_real_columns_as_python_would(
+    hostile_cache: sqlite3.Connection, dataset: str, style: str
+) -> None:
+    chosen = DATASETS[dataset]
+    request = ExportRequest(ExportFilters(), date(2026, 11, 23))
+    rest, params = chosen.sql(request)
+    columns = ", ".join(
+        f.column if f.inner is None else f.column.format(f.inner) for f in chosen.fields
+    )
+    raw = hostile_cache.execute(f"SELECT {columns} {rest}", params).fetchall()
+    spell = python_cells([f.type for f in chosen.fields], style)
+    expected = raw if spell is None else [spell(row) for row in raw]
+    got = list(chosen.rows(hostile_cache, request, chosen.fields, style))
+    assert len(got) >= 1
+    assert got == expected
+    if style == "csv" and dataset == "clients":
+        owner_names = {row[9] for row in got}
+        assert {"'=cmd|' /C calc'!A0", "'-Neg Person"} <= owner_names
+
+
+STORED_DAYS = {
+    "2026-12-01": "2026-12-01",
+    "2026-12-05T10:00:00": "2026-12-05",
+    "2026-12-06 extra": "2026-12-06",
+    "2024-02-29": "2024-02-29",
+    "2026-02-29": None,
+    "2026-02-30": None,
+    "2026-13-01": None,
+    "0000-01-01": None,
+    "garbage": None,
+    "": None,
+}
+
+
+def test_the_renewal_day_is_read_as_the_clients_screen_reads_it(tmp_path: Path) -> None:
+    conn = new_cache(tmp_path)
+    for number, stored in enumerate([*STORED_DAYS, None]):
+        add_client(conn, f"c-{number:02d}")
+        conn.execute(
+            "UPDATE client SET next_renewal_date = ? WHERE id = ?", (stored, f"c-{number:02d}")
+        )
+    conn.commit()
+    screen = {
+        row.id: row.next_renewal and row.next_renewal.isoformat()
+        for row in client_page(conn, ClientQuery(), 0, 100)
+    }
+    clients = DATASETS["clients"]
+    fields = [f for f in clients.fields if f.name in ("id", "next_renewal")]
+    request = ExportRequest(ExportFilters(), date(2026, 11, 23))
+    exported = dict(clients.rows(conn, request, fields, "json"))
+    assert exported == screen
+    assert list(exported.values()) == [*STORED_DAYS.values(), None]
