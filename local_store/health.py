@@ -6,8 +6,9 @@ how near the decision is), MRR trend (renewal forecast, decreased credit) and op
 issues. The deductions are the reasons, stored with the score, so the score explains itself:
 `{"label": "engagement fell from 7 to 3 in 30 days", "points": -20}`.
 
-One read of every client's signals (set-based SQL) and one `executemany`, no per-client
-queries, so it stays quick at 100,000 clients. The alert rules read the same signals.
+One query per input table over every client (or only the clients a sync marked dirty), joined
+in Python, and one `executemany` of the scores that changed: no per-client queries, so it stays
+quick at 100,000 clients. The alert rules read the same signals.
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ def _issues(text: str | None) -> tuple[str, ...]:
     if not text or text == "[]":  # most clients: skip the JSON parser
         return ()
     try:
-        value = json.loads(text or "[]")
+        value = json.loads(text)
     except ValueError:
         return ()
     return tuple(str(item) for item in value) if isinstance(value, list) else ()

@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from json import JSONEncoder
 
 from local_store.database import write_transaction
 from local_store.health import client_scope
@@ -24,6 +25,9 @@ CLIENT_COLUMN = {
 }
 """Resources a client's derived values (rollups, health, local alerts) are computed from → the
 column naming the client a row belongs to."""
+
+
+_to_json = JSONEncoder().encode
 
 
 @dataclass
@@ -100,10 +104,11 @@ def _mark_dirty(conn: sqlite3.Connection, page: PulledPage) -> None:
         return
     name, _ = table_columns(page.resource)
     ids = [row["id"] for row in page.rows] + page.deleted
-    conn.executemany(
+    # One statement for the page's ids: a per-id statement costs more than the upsert.
+    conn.execute(
         f"INSERT OR IGNORE INTO dirty_client (client_id) SELECT {column} FROM {name} "
-        f"WHERE id = ? AND {column} IS NOT NULL",
-        ((record_id,) for record_id in ids),
+        f"WHERE id IN (SELECT value FROM json_each(?)) AND {column} IS NOT NULL",
+        (_to_json(ids),),
     )
     owners = {row[column] for row in page.rows if row[column] is not None}
     conn.executemany(
