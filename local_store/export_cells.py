@@ -5,12 +5,12 @@ true/false), "table" (money and booleans as text; text shown literally by the ta
 and "json" (money as a number of dollars, everything else as the cache has it).
 
 Datasets read straight from SQLite (clients, credits, team) spell their cells in the SELECT:
-a CSV row then goes from the cursor to `csv.writer` with no Python object or call per row,
-which took the 100,000-client export from 2.4 s to about a third of a second of row work.
-Datasets whose rows are computed in Python anyway (renewals' days left, the tier projection,
-alerts' UTC timestamps) use the Python spellings below. The two spellings sit side by side
-here and tests/local_store/test_local_store_export_cells.py runs both over the same values,
-so they cannot drift apart unnoticed.
+a CSV row then goes from the cursor to `csv.writer` with no Python object or call of ours per
+row. At 100,000 clients the spelling costs SQLite under 0.1 s; in Python it was a call per
+cell and most of the export's time. Datasets whose rows are computed in Python anyway
+(renewals' days left, the tier projection, alerts' UTC timestamps) use the Python spellings
+below. The two sit side by side here, and tests/local_store/test_local_store_export_cells.py
+runs both over the same values, so they cannot drift apart unnoticed.
 
 CSV guards against formula injection: a text cell starting with `=`, `+`, `-`, `@`, tab or
 CR gets a leading `'`, as OWASP advises, so a spreadsheet shows it instead of running it.
