@@ -1,8 +1,10 @@
 """How an export spells each cell, by field type and output style: in SQL, and in Python.
 
-Styles: "csv" (text made spreadsheet-safe, money as exact decimal text, booleans as
-true/false), "table" (money and booleans as text; text shown literally by the table writer)
-and "json" (money as a number of dollars, everything else as the cache has it).
+Styles: "csv" (the text each cell has in the file: text made spreadsheet-safe, money as
+exact decimal text, integers as digits, booleans as true/false, no value as ""), "table"
+(money and booleans as text; text shown literally by the table writer) and "json" (money as a
+number of dollars, everything else as the cache has it). CSV cells come out as text so that
+the CSV writer can join a row in one call (see `console.export_formats.csv_lines`).
 
 Datasets read straight from SQLite (clients, credits, team) spell their cells in the SELECT:
 a CSV row then goes from the cursor to `csv.writer` with no Python object or call of ours per
@@ -52,10 +54,34 @@ def boolean_text(value: bool | None) -> str | None:
     return None if value is None else ("true" if value else "false")
 
 
+def _csv_text(value: object) -> object:
+    return "" if value is None else neutralise(value)
+
+
+def _csv_money(cents: int | None) -> str:
+    return "" if cents is None else money_text(cents)
+
+
+def _csv_integer(value: object) -> object:
+    return str(value) if value.__class__ is int else "" if value is None else value
+
+
+def _csv_value(value: object) -> object:
+    return "" if value is None else value
+
+
+def _csv_boolean(value: bool | None) -> str:
+    return "" if value is None else boolean_text(value)
+
+
 _PYTHON: dict[tuple[str, str], Callable[[Any], Any]] = {
-    ("csv", "text"): neutralise,
-    ("csv", "money"): money_text,
-    ("csv", "boolean"): boolean_text,
+    ("csv", "text"): _csv_text,
+    ("csv", "money"): _csv_money,
+    ("csv", "integer"): _csv_integer,
+    ("csv", "number"): _csv_integer,
+    ("csv", "date"): _csv_value,
+    ("csv", "timestamp"): _csv_value,
+    ("csv", "boolean"): _csv_boolean,
     ("table", "money"): money_text,
     ("table", "boolean"): boolean_text,
     ("json", "money"): money_number,
@@ -81,11 +107,18 @@ _SQL_MONEY_TEXT = (
     "CASE WHEN typeof({0}) = 'integer' THEN printf('%s%d.%02d', "
     "CASE WHEN {0} < 0 THEN '-' ELSE '' END, abs({0} / 100), abs({0} % 100)) ELSE {0} END"
 )
+_SQL_CSV_INTEGER = (
+    "CASE WHEN typeof({0}) = 'integer' THEN CAST({0} AS TEXT) ELSE ifnull({0}, '') END"
+)
 _SQL: dict[tuple[str, str], str] = {
     ("csv", "text"): (
-        f"CASE WHEN {{0}} < 'A' AND ({_SQL_FORMULA}) THEN '''' || {{0}} ELSE {{0}} END"
+        f"ifnull(CASE WHEN {{0}} < 'A' AND ({_SQL_FORMULA}) THEN '''' || {{0}} ELSE {{0}} END, '')"
     ),
-    ("csv", "money"): _SQL_MONEY_TEXT,
+    ("csv", "money"): f"ifnull({_SQL_MONEY_TEXT}, '')",
+    ("csv", "integer"): _SQL_CSV_INTEGER,
+    ("csv", "number"): _SQL_CSV_INTEGER,
+    ("csv", "date"): "ifnull({0}, '')",
+    ("csv", "timestamp"): "ifnull({0}, '')",
     ("table", "money"): _SQL_MONEY_TEXT,
     ("json", "money"): "CASE WHEN typeof({0}) IN ('integer', 'real') THEN {0} / 100.0 ELSE {0} END",
 }
