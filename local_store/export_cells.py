@@ -134,6 +134,14 @@ def sql_cell(field_type: str, column: str, style: str) -> str:
     return column if template is None else template.format(column)
 
 
+def sql_subquery_cell(field_type: str, subquery: str, value: str, style: str) -> str:
+    """SQL for a cell a subquery selects (`{}` in it stands for `value`), spelled inside it so
+    that the subquery runs once a row; when it finds no row, the cell is spelled as empty."""
+    inside = subquery.format(sql_cell(field_type, value, style))
+    empty = sql_cell(field_type, "NULL", style)
+    return inside if empty == "NULL" else f"ifnull({inside}, {empty})"
+
+
 def python_cells(types: Sequence[str], style: str) -> Callable[[tuple], tuple] | None:
     """A function spelling a row of values of these types for `style`; None if none needs it."""
     steps = [_PYTHON.get((style, field_type)) for field_type in types]

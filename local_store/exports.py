@@ -20,7 +20,7 @@ from datetime import UTC, date, timedelta
 from itertools import islice
 from typing import NamedTuple
 
-from local_store.export_cells import python_cells, sql_cell
+from local_store.export_cells import python_cells, sql_cell, sql_subquery_cell
 from local_store.queries import HEALTH_BANDS, OWNER_NAME_OF, ClientQuery, client_sql, parse_utc
 from local_store.renewals import STATUSES, WINDOWS, RenewalQuery, renewal_rows
 
@@ -143,7 +143,7 @@ class Dataset:
 def _sql_cell(field: ExportField, style: str) -> str:
     if field.inner is None:
         return sql_cell(field.type, field.column, style)
-    return field.column.format(sql_cell(field.type, field.inner, style))
+    return sql_subquery_cell(field.type, field.column, field.inner, style)
 
 
 def _option(filter_name: str) -> str:

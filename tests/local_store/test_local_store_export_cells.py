@@ -101,6 +101,9 @@ def hostile_cache(tmp_path: Path) -> sqlite3.Connection:
         )
         add_credit(conn, f"c-{number}", "2026-10-01", kind=name, points=-3)
     conn.execute("UPDATE credit_event SET mrr_basis_cents = -99 WHERE client_id = 'c-0'")
+    # No owner, and an owner the employee table lacks: the name's subquery finds no row.
+    add_client(conn, "c-no-owner")
+    add_client(conn, "c-unknown-owner", owner="gone@example.com")
     conn.execute(
         "INSERT INTO team_contact (id, version, role, name, email, description, phone) "
         "VALUES ('t-1', 1, '@role', '=team', 'x@example.com', '-desc', '+1 555 0100')"
