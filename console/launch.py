@@ -8,6 +8,7 @@ Every failure ends as one line on stderr and an exit code, never a traceback.
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import sys
@@ -22,7 +23,11 @@ EXIT_USAGE = 2
 def open_tui(profile: Profile) -> None:
     from console.app import PartnerOpsApp
 
-    PartnerOpsApp(profile).run()
+    app = PartnerOpsApp(profile)
+    # The modules loaded by now live as long as the process; frozen, they are no longer
+    # walked by each full garbage collection (one landed in the first paint: ~60 ms).
+    gc.freeze()
+    app.run()
 
 
 def _exit_with(message: str, code: int) -> None:
