@@ -380,7 +380,7 @@ class PartnerOpsApp(App[None]):
 
     @property
     def can_sync(self) -> bool:
-        return bool(self.profile.backend_url and self.profile.token)
+        return self.profile.has_source
 
     def start_sync(self) -> None:
         """Start a background sync; its worker reports with `SyncProgress`/`SyncFinished`."""
@@ -406,6 +406,7 @@ class PartnerOpsApp(App[None]):
         from local_store.database import CacheError
         from sync.client import BackendUnavailable, SyncError
         from sync.engine import run_sync
+        from sync.profile import ProfileError
         from sync.wire import RESOURCE_MODELS
 
         order = list(RESOURCE_MODELS)
@@ -415,10 +416,12 @@ class PartnerOpsApp(App[None]):
 
         self.post_message(SyncProgress(0.0))
         try:
+            # Off the UI thread: the sync reads the OS keyring for the token each time, so a
+            # `partnerops login` in another terminal is picked up.
             report = run_sync(self.profile, progress=progress)
         except BackendUnavailable as exc:
             self.post_message(SyncFinished(str(exc), offline=True))
-        except (SyncError, CacheError) as exc:
+        except (SyncError, CacheError, ProfileError) as exc:
             self.post_message(SyncFinished(str(exc)))
         except Exception as exc:
             self.post_message(SyncFinished(f"sync stopped unexpectedly ({type(exc).__name__})"))

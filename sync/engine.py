@@ -10,7 +10,7 @@ from local_store.database import open_cache
 from local_store.health import health_weights
 from local_store.signals import refresh_signals
 from sync.client import RETRY_TOTAL_S, BackendClient, SyncError
-from sync.profile import Profile
+from sync.profile import Profile, with_token
 from sync.pull import Progress, PullReport, pull_all
 from sync.push import PushReport, push_outbox
 
@@ -43,6 +43,7 @@ def retry_budget() -> float:
 
 def run_sync(profile: Profile, *, progress: Progress | None = None) -> SyncReport:
     """Push first, so the pull that follows brings back the server's view of our actions."""
+    profile = with_token(profile)
     if profile.source == "hubspot":
         from sync.hubspot.run import run_hubspot_sync  # imports this module: import late
 

@@ -6,8 +6,8 @@ Those two variables form a profile on their own when no config file exists. Toke
 read from the config file: they come from `PARTNEROPS_TOKEN`, else from the OS keyring where
 `partnerops login` put them (service "partnerops", user = the profile's name).
 
-Kept free of heavy imports: the TUI resolves its profile before its first paint, so `keyring`
-is imported only when the environment holds no token and the profile has something to sync with.
+Kept free of heavy imports: the TUI resolves its profile before its first paint, so the
+keyring is read only when a sync needs the token.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -94,6 +94,11 @@ class Profile:
     @property
     def archetype_label(self) -> str:
         return self.archetype.replace("_", " ").title()
+
+    @property
+    def has_source(self) -> bool:
+        """Whether there is anything to sync with (and so a token to look for)."""
+        return bool(self.backend_url) or self.source != "backend"
 
 
 def config_path() -> Path:
@@ -188,12 +193,17 @@ def _read_config(path: Path) -> dict:
         raise ProfileError(f"cannot read config file {path}: {exc.strerror}") from None
 
 
-def _token(profile_name: str, *, needed: bool) -> str | None:
-    """The environment's token, else the keyring's, looked up only when there is a backend."""
+def _environment_token() -> str | None:
     from_env = os.environ.get(TOKEN_ENV)
-    if from_env:
-        return check_token(from_env, TOKEN_ENV)
-    return keyring_token(profile_name) if needed else None
+    return check_token(from_env, TOKEN_ENV) if from_env else None
+
+
+def with_token(profile: Profile) -> Profile:
+    """The profile with a token looked up now (environment, else keyring) when it has none
+    yet and has something to sync with."""
+    if profile.token or not profile.has_source:
+        return profile
+    return replace(profile, token=_environment_token() or keyring_token(profile.name))
 
 
 def _chosen_name(name: str | None, config: dict, path: Path) -> str:
@@ -214,7 +224,12 @@ def profile_name(name: str | None = None) -> str:
 
 
 def load_profile(name: str | None = None) -> Profile:
-    """Resolve the profile named, else `PARTNEROPS_PROFILE`, else the config's default."""
+    """Resolve the profile named, else `PARTNEROPS_PROFILE`, else the config's default.
+
+    Its token comes from the environment only. The keyring is read by the sync that needs it
+    (`with_token`): most commands need no token, and loading a keyring backend can take longer
+    than the TUI's first paint.
+    """
     path = config_path()
     config = _read_config(path)
     profiles = config.get("profiles", {})
@@ -281,7 +296,7 @@ def load_profile(name: str | None = None) -> Profile:
         name=chosen,
         cache_path=cache_file,
         backend_url=backend_url,
-        token=_token(chosen, needed=bool(backend_url) or source != "backend"),
+        token=_environment_token(),
         allow_insecure_http=allow_insecure_http,
         user_email=section.get("user_email"),
         archetype=archetype,

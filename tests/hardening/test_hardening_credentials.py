@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from backend.server import RunningServer
 from console.cli import app
 from sync.client import BackendClient, BackendUnavailable
-from sync.profile import KEYRING_SERVICE, load_profile
+from sync.profile import KEYRING_SERVICE, load_profile, with_token
 from sync.wire import Action, ActionKind, ActionOutcome
 
 runner = CliRunner()
@@ -67,11 +67,21 @@ def test_keyring_token_is_used_and_the_environment_wins(
 ) -> None:
     write_config('[profiles.work]\nbackend_url = "https://partners.example.com"\n')
     memory_keyring.secrets[(KEYRING_SERVICE, "work")] = TOKEN
-    profile = load_profile("work")
+    profile = with_token(load_profile("work"))
     assert profile.token == TOKEN
     assert TOKEN not in repr(profile)
     monkeypatch.setenv("PARTNEROPS_TOKEN", "from-the-environment")
-    assert load_profile("work").token == "from-the-environment"
+    assert with_token(load_profile("work")).token == "from-the-environment"
+
+
+def test_the_keyring_is_read_by_the_sync_that_needs_the_token(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    write_config('[profiles.work]\nbackend_url = "https://partners.example.com"\n')
+    memory_keyring.secrets[(KEYRING_SERVICE, "work")] = TOKEN
+    profile = load_profile("work")
+    assert profile.token is None and memory_keyring.reads == 0
+    assert with_token(profile).token == TOKEN and memory_keyring.reads == 1
 
 
 def test_logout_removes_the_token(memory_keyring: MemoryKeyring) -> None:
