@@ -110,8 +110,9 @@ class SyncTime:
 
 
 AFTER_PULL_STEPS = (
-    ("sync.engine", "refresh_health", "health"),
-    ("sync.engine", "evaluate_rules", "alert rules"),
+    ("local_store.signals", "read_signals", "signals read"),
+    ("local_store.signals", "write_health", "health"),
+    ("local_store.signals", "apply_rules", "alert rules"),
     ("local_store.writes", "refresh_client_rollups", "rollups"),
 )
 """Functions `run_sync` calls after pulling, timed by wrapping them for one call."""
