@@ -113,7 +113,7 @@ AFTER_PULL_STEPS = (
     ("local_store.signals", "read_signals", "signals read"),
     ("local_store.signals", "write_health", "health"),
     ("local_store.signals", "apply_rules", "alert rules"),
-    ("local_store.writes", "refresh_client_rollups", "rollups"),
+    ("local_store.writes", "update_client_rollups", "rollups"),
 )
 """Functions `run_sync` calls after pulling, timed by wrapping them for one call."""
 

@@ -297,20 +297,24 @@ class PartnerOpsApp(App[None]):
         self._activity = None
         self._offline = message.offline
         if message.error and not message.offline:
-            self.notify(message.error, title="Sync failed", severity="error", markup=False)
+            error = message.error
+            if message.user_must_act and self.profile.sync_interval_s > 0:
+                error += " Background sync is paused until you sync again with r."
+            self.notify(error, title="Sync failed", severity="error", markup=False)
         for line in message.refused:
             self.notify(line, title="Action not applied", severity="warning", markup=False)
         self.cache.open()
         self.data_generation += 1
         self.refresh_status()
-        self._chain_periodic_sync()
+        self._chain_periodic_sync(paused=message.user_must_act)
 
-    def _chain_periodic_sync(self) -> None:
-        """The next periodic sync starts from the end of the last, so runs never pile up."""
+    def _chain_periodic_sync(self, *, paused: bool = False) -> None:
+        """The next periodic sync starts from the end of the last, so runs never pile up;
+        `paused` (a token or setting to fix) leaves the next one to the user."""
         if self._sync_timer is not None:
             self._sync_timer.stop()
             self._sync_timer = None
-        if self.can_sync and self.profile.sync_interval_s > 0:
+        if not paused and self.can_sync and self.profile.sync_interval_s > 0:
             self._sync_timer = self.set_timer(self.profile.sync_interval_s, self.start_sync)
 
     # Actions.
@@ -421,7 +425,11 @@ class PartnerOpsApp(App[None]):
             report = run_sync(self.profile, progress=progress)
         except BackendUnavailable as exc:
             self.post_message(SyncFinished(str(exc), offline=True))
-        except (SyncError, CacheError, ProfileError) as exc:
+        except SyncError as exc:
+            self.post_message(SyncFinished(str(exc), user_must_act=exc.user_must_act))
+        except ProfileError as exc:  # a token in the keyring that cannot be sent
+            self.post_message(SyncFinished(str(exc), user_must_act=True))
+        except CacheError as exc:
             self.post_message(SyncFinished(str(exc)))
         except Exception as exc:
             self.post_message(SyncFinished(f"sync stopped unexpectedly ({type(exc).__name__})"))

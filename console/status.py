@@ -24,15 +24,22 @@ class SyncProgress(Message):
 
 class SyncFinished(Message):
     """A sync ended. `offline` means the backend could not be reached at all; `refused` has
-    one line per action the server rejected or that lost to a server change."""
+    one line per action the server rejected or that lost to a server change; `user_must_act`
+    that syncing again cannot help until the user fixes what `error` names."""
 
     def __init__(
-        self, error: str | None = None, *, offline: bool = False, refused: list[str] | None = None
+        self,
+        error: str | None = None,
+        *,
+        offline: bool = False,
+        refused: list[str] | None = None,
+        user_must_act: bool = False,
     ) -> None:
         super().__init__()
         self.error = error
         self.offline = offline
         self.refused = refused or []
+        self.user_must_act = user_must_act
 
 
 class StatusSnapshot(NamedTuple):

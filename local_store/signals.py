@@ -43,12 +43,12 @@ def refresh_signals(
     health_weights(settings)  # a wrong setting raises before anything is read
     rule_thresholds(settings)
     fingerprint = _fingerprint(settings, today)
-    if writes.rollups_owed(conn):
-        # The rollups read the same marks, so they go first (a sync killed before them).
-        writes.refresh_client_rollups(conn, only_dirty=True)
     # One transaction: what is read, what is written and the marks consumed stay consistent
     # with a concurrent sync, and a kill leaves the marks for the next run.
     with write_transaction(conn):
+        if writes.rollups_owed(conn):
+            # The rollups read the same marks, so they go first.
+            writes.update_client_rollups(conn, only_dirty=True)
         row = conn.execute("SELECT fingerprint FROM signals_run WHERE id = 1").fetchone()
         only_dirty = not data_changed and row is not None and row[0] == fingerprint
         if only_dirty and conn.execute("SELECT 1 FROM dirty_client LIMIT 1").fetchone() is None:

@@ -197,22 +197,22 @@ def rollups_owed(conn: sqlite3.Connection) -> bool:
     return bool(conn.execute("SELECT 1 FROM sync_state WHERE rollups_owed LIMIT 1").fetchone())
 
 
-def refresh_client_rollups(conn: sqlite3.Connection, *, only_dirty: bool = False) -> None:
+def update_client_rollups(conn: sqlite3.Connection, *, only_dirty: bool = False) -> None:
     """Recompute the clients table's derived columns (products owned, next renewal), of every
-    client or only of those marked dirty (the marks stay: health and rules read them next)."""
-    with write_transaction(conn):
-        conn.execute(
-            f"""
-            UPDATE client SET
-              products = COALESCE((
-                SELECT group_concat(label, ', ') FROM (
-                  SELECT replace(s.product, ' Hub', '') || ' ' || CASE s.edition
-                    WHEN 'Professional' THEN 'Pro' WHEN 'Enterprise' THEN 'Ent' ELSE s.edition
-                  END AS label
-                  FROM subscription s WHERE s.client_id = client.id ORDER BY s.product)), ''),
-              next_renewal_date = (
-                SELECT min(r.renewal_date) FROM renewal r WHERE r.client_id = client.id)
-            {client_scope(only_dirty, "id")}
-            """
-        )
-        conn.execute("UPDATE sync_state SET rollups_owed = 0")
+    client or only of those marked dirty. Runs in the caller's write transaction: the one that
+    consumes the marks, so that a page another sync commits meanwhile keeps its marks."""
+    conn.execute(
+        f"""
+        UPDATE client SET
+          products = COALESCE((
+            SELECT group_concat(label, ', ') FROM (
+              SELECT replace(s.product, ' Hub', '') || ' ' || CASE s.edition
+                WHEN 'Professional' THEN 'Pro' WHEN 'Enterprise' THEN 'Ent' ELSE s.edition
+              END AS label
+              FROM subscription s WHERE s.client_id = client.id ORDER BY s.product)), ''),
+          next_renewal_date = (
+            SELECT min(r.renewal_date) FROM renewal r WHERE r.client_id = client.id)
+        {client_scope(only_dirty, "id")}
+        """
+    )
+    conn.execute("UPDATE sync_state SET rollups_owed = 0")

@@ -26,10 +26,17 @@ class SyncError(Exception):
     """A sync failure with a one-line message for the user and the CLI exit code."""
 
     exit_code = 1
+    user_must_act = False
+    """Trying again cannot help until the user changes something (a token, the config)."""
 
 
 class CredentialsRejected(SyncError):
     exit_code = 3
+    user_must_act = True
+
+
+class MissingToken(SyncError):
+    user_must_act = True
 
 
 class BackendUnavailable(SyncError):

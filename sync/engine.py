@@ -9,7 +9,7 @@ from local_store.alert_rules import rule_thresholds
 from local_store.database import open_cache
 from local_store.health import health_weights
 from local_store.signals import refresh_signals
-from sync.client import RETRY_TOTAL_S, BackendClient, SyncError
+from sync.client import RETRY_TOTAL_S, BackendClient, MissingToken, SyncError
 from sync.profile import Profile, with_token
 from sync.pull import Progress, PullReport, pull_all
 from sync.push import PushReport, push_outbox
@@ -19,6 +19,7 @@ class ConfigError(SyncError):
     """A profile setting (health weights, rule thresholds) is wrong: fixed in the config file."""
 
     exit_code = 2
+    user_must_act = True
 
 
 @dataclass
@@ -54,7 +55,7 @@ def run_sync(profile: Profile, *, progress: Progress | None = None) -> SyncRepor
             "or backend_url in the config file"
         )
     if not profile.token:
-        raise SyncError(
+        raise MissingToken(
             f"no token for profile {profile.name!r}: run `partnerops login` or set PARTNEROPS_TOKEN"
         )
     try:

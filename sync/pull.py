@@ -186,6 +186,4 @@ def pull_all(
     report = PullReport()
     for resource in RESOURCE_MODELS:
         pull_resource(client, conn, resource, report, page_size=page_size, progress=progress)
-    if writes.rollups_owed(conn):
-        writes.refresh_client_rollups(conn, only_dirty=True)
     return report

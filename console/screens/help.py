@@ -22,11 +22,11 @@ def _node_bindings(node: DOMNode) -> list[Binding]:
 
 
 def _console_widgets(screen: Screen) -> Iterable[DOMNode]:
-    """The screen's own widgets, whose keys work when they have focus."""
+    """The screen's own widgets whose keys work when they have focus (not the footer's)."""
     seen: set[type] = set()
     for widget in screen.walk_children():
         kind = type(widget)
-        if kind.__module__.startswith("console.") and kind not in seen:
+        if kind.__module__.startswith("console.") and widget.can_focus and kind not in seen:
             seen.add(kind)
             yield widget
 

@@ -11,7 +11,7 @@ from textual.widgets import Footer
 
 def _shown_keys(screen: Screen) -> tuple[Hashable, ...]:
     return tuple(
-        (binding.key, binding.description, enabled, tooltip)
+        (binding.key, binding.action, binding.description, binding.group, enabled, tooltip)
         for _, binding, enabled, tooltip in screen.active_bindings.values()
         if binding.show
     )

@@ -280,6 +280,4 @@ def pull_hubspot(
         discovered = api.property_names(object_type)
         mapping = resolve_mapping(object_type, discovered, settings.mapping.get(object_type, {}))
         _ObjectPull(api, conn, settings, mapping, resource, table, report, progress).run(now_ms)
-    if writes.rollups_owed(conn):
-        writes.refresh_client_rollups(conn, only_dirty=True)
     return report

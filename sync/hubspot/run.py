@@ -9,7 +9,7 @@ from local_store.alert_rules import rule_thresholds
 from local_store.database import open_cache
 from local_store.health import health_weights
 from local_store.signals import refresh_signals
-from sync.client import SyncError
+from sync.client import MissingToken, SyncError
 from sync.engine import ConfigError, SyncReport, retry_budget
 from sync.hubspot.api import HubSpotClient
 from sync.hubspot.pull import pull_hubspot
@@ -36,8 +36,9 @@ def local_only_actions(conn: sqlite3.Connection) -> PushReport:
 
 def run_hubspot_sync(profile: Profile, *, progress: Progress | None = None) -> SyncReport:
     if not profile.token:
-        raise SyncError(
-            f"no HubSpot private app token for profile {profile.name!r}: set PARTNEROPS_TOKEN"
+        raise MissingToken(
+            f"no HubSpot private app token for profile {profile.name!r}: set PARTNEROPS_TOKEN "
+            f"or run `partnerops login -p {profile.name}`"
         )
     try:
         settings = load_settings(profile.settings)

@@ -82,12 +82,11 @@ async def test_offline_keeps_the_cache_and_counts_waiting_actions(monkeypatch) -
 
 async def test_a_profile_without_a_token_says_how_to_get_one(monkeypatch) -> None:
     """The TUI looks for the token (environment, then OS keyring) when it syncs, not before
-    its first paint; none anywhere is a sync error that names the fix."""
+    its first paint. None anywhere is a sync error that names the fix and pauses background
+    sync, which would only fail again; the next manual sync finds the token and resumes it."""
     store = Store.generate(10, seed=6, today=date(2026, 11, 23))
     with start_in_thread(store) as server:
-        profile = Profile(
-            name="nokey", cache_path=cache_path("nokey"), backend_url=server.url, sync_interval_s=0
-        )
+        profile = Profile(name="nokey", cache_path=cache_path("nokey"), backend_url=server.url)
         open_cache(profile.cache_path, create=True).close()
         app = PartnerOpsApp(profile)
         async with app.run_test(size=(160, 48), notifications=True) as pilot:
@@ -95,10 +94,12 @@ async def test_a_profile_without_a_token_says_how_to_get_one(monkeypatch) -> Non
             await wait_for_sync(pilot)
             messages = [n.message for n in app._notifications]
             assert any(
-                "no token for profile 'nokey'" in m and "partnerops login" in m for m in messages
+                "no token for profile 'nokey'" in m and "partnerops login" in m and "paused" in m
+                for m in messages
             )
-            # Supplied later (here in the environment): the next sync finds it.
+            assert app._sync_timer is None
             monkeypatch.setenv("PARTNEROPS_TOKEN", store.partners[0].token)
             await pilot.press("r")
             await wait_for_sync(pilot)
             assert "never synced" not in sync_label(app)
+            assert app._sync_timer is not None

@@ -9,6 +9,8 @@ import pytest
 from crafted_cache import add_client, add_trend, new_cache
 
 from local_store import writes
+from local_store.database import write_transaction
+from local_store.signals import refresh_signals
 from local_store.writes import PulledPage
 
 
@@ -91,10 +93,34 @@ def test_rollups_of_only_the_dirty_clients(conn: sqlite3.Connection) -> None:
     )  # written directly: no marks
     conn.execute("INSERT INTO dirty_client (client_id) VALUES ('c-2')")
     conn.execute("UPDATE client SET products = 'stale' WHERE id IN ('c-1', 'c-2')")
-    writes.refresh_client_rollups(conn, only_dirty=True)
+    with write_transaction(conn):
+        writes.update_client_rollups(conn, only_dirty=True)
     rows = dict(conn.execute("SELECT id, products FROM client WHERE id IN ('c-1', 'c-2')"))
     assert rows == {"c-1": "stale", "c-2": ""}
     assert dirty(conn) == {"c-2"}  # health and rules consume the marks, not the rollups
-    writes.refresh_client_rollups(conn)
+    with write_transaction(conn):
+        writes.update_client_rollups(conn)
     renewal = conn.execute("SELECT next_renewal_date FROM client WHERE id = 'c-1'").fetchone()
     assert renewal == ("2027-03-01",)
+
+
+def test_rollups_and_the_marks_they_read_are_consumed_in_one_transaction(
+    conn: sqlite3.Connection,
+) -> None:
+    """Another sync's page committed between a rollup and the deletion of the marks would lose
+    its marks with its rollup never done: no statement of another sync can come between."""
+    moved = usage_row(conn, "u-c-1-2026-11-01", client_id="c-2", version=2)
+    writes.commit_page(conn, PulledPage("usage", [moved], [], "t1"))
+    conn.execute("UPDATE sync_state SET rollups_owed = 1")
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    assert refresh_signals(conn, {})
+    conn.set_trace_callback(None)
+    boundaries = [
+        i for i, sql in enumerate(statements) if sql.split()[0].upper() in ("BEGIN", "COMMIT")
+    ]
+    rollup = next(i for i, sql in enumerate(statements) if "next_renewal_date" in sql)
+    consumed = next(i for i, sql in enumerate(statements) if "DELETE FROM dirty_client" in sql)
+    assert [statements[i].split()[0].upper() for i in boundaries] == ["BEGIN", "COMMIT"]
+    assert boundaries[0] < rollup < consumed < boundaries[1]
+    assert dirty(conn) == set()

@@ -20,7 +20,7 @@ from backend.server import RunningServer, start_in_thread
 from backend.store import PartnerStore, Store
 from backend.world import apply_world_moves
 from local_store import alert_rules, writes
-from local_store.database import open_cache
+from local_store.database import open_cache, write_transaction
 from local_store.signals import refresh_signals
 from sync.client import BackendClient
 from sync.engine import run_sync
@@ -57,7 +57,8 @@ def _full_recompute(conn: sqlite3.Connection) -> tuple[dict, dict]:
     copy = sqlite3.connect(":memory:", isolation_level=None)
     conn.backup(copy)
     try:
-        writes.refresh_client_rollups(copy)
+        with write_transaction(copy):
+            writes.update_client_rollups(copy)
         assert refresh_signals(copy, {}, data_changed=True)
         return _health(copy), _alerts(copy)
     finally:

@@ -24,7 +24,7 @@ from backend.faults import Faults
 from backend.server import RunningServer, start_in_thread
 from backend.store import Store
 from local_store import outbox, writes
-from local_store.database import open_cache
+from local_store.database import open_cache, write_transaction
 from local_store.tables import SYNCED_TABLES
 from sync.engine import run_sync
 from sync.profile import Profile
@@ -61,7 +61,8 @@ def _fresh_rollups(conn: sqlite3.Connection) -> dict[str, tuple]:
     """The derived columns as a recompute from the cached rows gives them (on a copy)."""
     copy = sqlite3.connect(":memory:", isolation_level=None)
     conn.backup(copy)
-    writes.refresh_client_rollups(copy)
+    with write_transaction(copy):
+        writes.update_client_rollups(copy)
     try:
         return _rollups(copy)
     finally:
