@@ -16,9 +16,9 @@ runs both over the same values, so they cannot drift apart unnoticed.
 
 CSV guards against formula injection: a text cell starting with `=`, `+`, `-`, `@`, tab or
 CR gets a leading `'`, as OWASP advises, so a spreadsheet shows it instead of running it.
-Only text cells are touched: money, numbers, dates and timestamps are written by us from
-typed values, so they cannot carry a formula, and negative money ("-12.50") must stay a
-number a spreadsheet can add up.
+Any text is guarded, whatever its field's type (a cache file edited by hand could hold text
+where a number belongs); numbers never are, so negative money ("-12.50") stays a number a
+spreadsheet can add up.
 """
 
 from __future__ import annotations
@@ -58,16 +58,20 @@ def _csv_text(value: object) -> object:
     return "" if value is None else neutralise(value)
 
 
-def _csv_money(cents: int | None) -> str:
-    return "" if cents is None else money_text(cents)
+def _csv_money(cents: object) -> object:
+    return money_text(cents) if cents.__class__ is int else _csv_text(cents)
 
 
 def _csv_integer(value: object) -> object:
-    return str(value) if value.__class__ is int else "" if value is None else value
+    return str(value) if value.__class__ is int else _csv_text(value)
 
 
-def _csv_value(value: object) -> object:
-    return "" if value is None else value
+def _table_money(cents: object) -> object:
+    return money_text(cents) if cents.__class__ is int else cents
+
+
+def _json_money(cents: object) -> object:
+    return money_number(cents) if cents.__class__ in (int, float) else cents
 
 
 def _csv_boolean(value: bool | None) -> str:
@@ -79,12 +83,12 @@ _PYTHON: dict[tuple[str, str], Callable[[Any], Any]] = {
     ("csv", "money"): _csv_money,
     ("csv", "integer"): _csv_integer,
     ("csv", "number"): _csv_integer,
-    ("csv", "date"): _csv_value,
-    ("csv", "timestamp"): _csv_value,
+    ("csv", "date"): _csv_text,
+    ("csv", "timestamp"): _csv_text,
     ("csv", "boolean"): _csv_boolean,
-    ("table", "money"): money_text,
+    ("table", "money"): _table_money,
     ("table", "boolean"): boolean_text,
-    ("json", "money"): money_number,
+    ("json", "money"): _json_money,
 }
 """(style, type) → spelling; a pair not listed is written as it is."""
 
@@ -103,23 +107,25 @@ def _sql_starts_with(first: str) -> str:
 # `{0}` is the column. Text starting with a letter or a digit fails the first test: every
 # formula start sorts below 'A'. Integer division truncates towards zero, hence the sign.
 _SQL_FORMULA = " OR ".join(map(_sql_starts_with, FORMULA_STARTS))
-_SQL_MONEY_TEXT = (
-    "CASE WHEN typeof({0}) = 'integer' THEN printf('%s%d.%02d', "
-    "CASE WHEN {0} < 0 THEN '-' ELSE '' END, abs({0} / 100), abs({0} % 100)) ELSE {0} END"
+_SQL_CSV_TEXT = (
+    f"ifnull(CASE WHEN {{0}} < 'A' AND ({_SQL_FORMULA}) THEN '''' || {{0}} ELSE {{0}} END, '')"
+)
+_SQL_MONEY = (
+    "printf('%s%d.%02d', CASE WHEN {0} < 0 THEN '-' ELSE '' END, abs({0} / 100), abs({0} % 100))"
 )
 _SQL_CSV_INTEGER = (
-    "CASE WHEN typeof({0}) = 'integer' THEN CAST({0} AS TEXT) ELSE ifnull({0}, '') END"
+    f"CASE WHEN typeof({{0}}) = 'integer' THEN CAST({{0}} AS TEXT) ELSE {_SQL_CSV_TEXT} END"
 )
 _SQL: dict[tuple[str, str], str] = {
-    ("csv", "text"): (
-        f"ifnull(CASE WHEN {{0}} < 'A' AND ({_SQL_FORMULA}) THEN '''' || {{0}} ELSE {{0}} END, '')"
+    ("csv", "text"): _SQL_CSV_TEXT,
+    ("csv", "money"): (
+        f"CASE WHEN typeof({{0}}) = 'integer' THEN {_SQL_MONEY} ELSE {_SQL_CSV_TEXT} END"
     ),
-    ("csv", "money"): f"ifnull({_SQL_MONEY_TEXT}, '')",
     ("csv", "integer"): _SQL_CSV_INTEGER,
     ("csv", "number"): _SQL_CSV_INTEGER,
-    ("csv", "date"): "ifnull({0}, '')",
-    ("csv", "timestamp"): "ifnull({0}, '')",
-    ("table", "money"): _SQL_MONEY_TEXT,
+    ("csv", "date"): _SQL_CSV_TEXT,
+    ("csv", "timestamp"): _SQL_CSV_TEXT,
+    ("table", "money"): f"CASE WHEN typeof({{0}}) = 'integer' THEN {_SQL_MONEY} ELSE {{0}} END",
     ("json", "money"): "CASE WHEN typeof({0}) IN ('integer', 'real') THEN {0} / 100.0 ELSE {0} END",
 }
 """The same table in SQL. Booleans are missing on purpose: SQLite has no boolean to hand to
