@@ -435,16 +435,11 @@ def apply_rules(
 
 
 def evaluate_rules(
-    conn: sqlite3.Connection,
-    settings: Mapping[str, Any],
-    today: date | None = None,
-    *,
-    only_dirty: bool = False,
+    conn: sqlite3.Connection, settings: Mapping[str, Any], today: date | None = None
 ) -> RulesReport:
-    """Fire every rule and bring `local_alert` in line, in one transaction; for every client,
-    or only the dirty ones."""
+    """Fire every rule for every client and bring `local_alert` in line, in one transaction.
+    (A sync evaluates only the clients it touched, through `local_store.signals`.)"""
     rule_thresholds(settings)
     today = today or date.today()
     with write_transaction(conn):
-        clients = read_signals(conn, today, only_dirty=only_dirty)
-        return apply_rules(conn, clients, settings, today, only_dirty=only_dirty)
+        return apply_rules(conn, read_signals(conn, today), settings, today)

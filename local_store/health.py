@@ -322,16 +322,10 @@ def _shares(weights: Mapping[str, float]) -> dict[str, float]:
     return {name: 100 * weight / total for name, weight in weights.items()}
 
 
-def score_client(
-    s: ClientSignals, weights: Mapping[str, float], today: date
-) -> tuple[int, list[dict[str, Any]]]:
-    """The score and its reasons (most costly first); the points add up to 100 − score."""
-    return _score(s, _shares(weights), today)
-
-
 def _score(
     s: ClientSignals, shares: Mapping[str, float], today: date
 ) -> tuple[int, list[dict[str, Any]]]:
+    """The score and its reasons (most costly first); the points add up to 100 − score."""
     losses = (
         ("engagement", engagement_loss(s)),
         ("usage", usage_loss(s)),
@@ -379,14 +373,11 @@ def write_health(
 
 
 def refresh_health(
-    conn: sqlite3.Connection,
-    settings: Mapping[str, Any],
-    today: date | None = None,
-    *,
-    only_dirty: bool = False,
+    conn: sqlite3.Connection, settings: Mapping[str, Any], today: date | None = None
 ) -> int:
-    """Score every client (or only the dirty ones); returns how many were scored."""
+    """Score every client; returns how many were scored. (A sync scores only the clients it
+    touched, through `local_store.signals`.)"""
     health_weights(settings)
     today = today or date.today()
     with write_transaction(conn):
-        return write_health(conn, read_signals(conn, today, only_dirty=only_dirty), settings, today)
+        return write_health(conn, read_signals(conn, today), settings, today)
