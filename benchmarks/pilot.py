@@ -142,6 +142,7 @@ async def _measure(cache: Path, repeats: int) -> PilotFigures:
             for label, (typed, key) in SEARCHES.items():
                 search.focus()
                 search.value = typed
+                search.cursor_position = len(typed)  # the key is typed after the text, not in it
                 await _settle(pilot)
                 figures.search_ms.setdefault(label, []).append(await _keystroke(pilot, marks, key))
             search.value = ""
