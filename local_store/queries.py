@@ -62,8 +62,11 @@ def parse_utc(text: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _parse_date(text: str | None) -> date | None:
-    if not text:
+def _parse_date(text: object) -> date | None:
+    """The day in the first ten characters of an ISO `YYYY-MM-DD…` text, else None. Strict
+    on purpose: the cache holds what sync wrote, so anything else was edited by hand (and
+    digits alone come back from the column as an integer)."""
+    if not isinstance(text, str) or len(text) < 10 or text[4] != "-" or text[7] != "-":
         return None
     try:
         return date.fromisoformat(text[:10])

@@ -150,6 +150,8 @@ STORED_DAYS = {
     "0000-01-01": None,
     "garbage": None,
     "": None,
+    "2026-W49-2": None,  # an ISO week date: Python's fromisoformat takes it, SQLite does not
+    "20261201": None,  # digits only: the column's NUMERIC affinity stores an integer
 }
 
 
