@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from search_oracle import like_order
 
 from local_store.database import connect, open_cache, write_transaction
 from local_store.queries import ClientQuery, client_order
@@ -47,21 +48,6 @@ def cache(tmp_path: Path) -> Path:
     return path
 
 
-def _like_order(conn: sqlite3.Connection, query: ClientQuery) -> list[int]:
-    pattern = "%" + query.search.strip().replace("%", "\\%").replace("_", "\\_") + "%"
-    column = {"name": "name", "mrr": "mrr_cents"}[query.sort]
-    direction = "DESC" if query.descending else "ASC"
-    return [
-        rowid
-        for (rowid,) in conn.execute(
-            "SELECT rowid FROM client WHERE services_status != 'ended' AND "
-            "(name LIKE ? ESCAPE '\\' OR domain LIKE ? ESCAPE '\\') "
-            f"ORDER BY {column} {direction}, rowid {direction}",
-            (pattern, pattern),
-        )
-    ]
-
-
 def _order_reads(conn: sqlite3.Connection) -> list[str]:
     """The statements that read the whole unsearched order on this connection, from now."""
     seen: list[str] = []
@@ -79,7 +65,7 @@ def test_searches_typed_in_turn_match_the_like_scan(cache: Path, sort: str, desc
     conn = connect(cache)
     for search in TYPED:
         query = ClientQuery(search=search, sort=sort, descending=descending)
-        assert list(client_order(conn, query).rowids) == _like_order(conn, query), search
+        assert list(client_order(conn, query).rowids) == like_order(conn, query), search
 
 
 def test_an_extended_search_gives_what_a_fresh_one_gives(cache: Path):
@@ -97,7 +83,7 @@ def test_connections_to_one_file_share_the_order(cache: Path):
     first, second = connect(cache), connect(cache)
     client_order(first, ClientQuery())
     reads = _order_reads(second)
-    assert list(client_order(second, ClientQuery(search="a")).rowids) == _like_order(
+    assert list(client_order(second, ClientQuery(search="a")).rowids) == like_order(
         second, ClientQuery(search="a")
     )
     assert reads == []
@@ -114,7 +100,7 @@ def test_a_commit_is_seen_by_every_connection(cache: Path):
     with write_transaction(writer):
         _add(writer, 1000, "NewCo", "newco.example")
     for reader in readers:
-        assert list(client_order(reader, query).rowids) == _like_order(reader, query)
+        assert list(client_order(reader, query).rowids) == like_order(reader, query)
         assert len(client_order(reader, query)) == 1
 
 
@@ -126,7 +112,7 @@ def test_a_reader_s_own_commit_is_seen_by_the_others(cache: Path):
     with write_transaction(second):
         second.execute("UPDATE client SET name = 'Renamed' WHERE name LIKE 'alpha%'")
     for conn in (first, second):
-        assert list(client_order(conn, query).rowids) == _like_order(conn, query)
+        assert list(client_order(conn, query).rowids) == like_order(conn, query)
     assert len(client_order(first, query)) < before
 
 
@@ -162,4 +148,4 @@ def test_an_in_memory_cache_searches_too(cache: Path):
     connect(cache).backup(memory)
     for search in ("a", "al", "zzq"):
         query = ClientQuery(search=search)
-        assert list(client_order(memory, query).rowids) == _like_order(memory, query)
+        assert list(client_order(memory, query).rowids) == like_order(memory, query)

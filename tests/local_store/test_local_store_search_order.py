@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from search_oracle import like_order
 
 from local_store.database import connect, open_cache, write_transaction
 from local_store.queries import ClientQuery, client_order
@@ -44,28 +45,13 @@ def cache(tmp_path: Path) -> Path:
     return path
 
 
-def _like_order(conn: sqlite3.Connection, query: ClientQuery) -> list[int]:
-    pattern = "%" + query.search.strip().replace("%", "\\%").replace("_", "\\_") + "%"
-    column = {"name": "name", "mrr": "mrr_cents"}[query.sort]
-    direction = "DESC" if query.descending else "ASC"
-    return [
-        rowid
-        for (rowid,) in conn.execute(
-            "SELECT rowid FROM client WHERE services_status != 'ended' AND "
-            "(name LIKE ? ESCAPE '\\' OR domain LIKE ? ESCAPE '\\') "
-            f"ORDER BY {column} {direction}, rowid {direction}",
-            (pattern, pattern),
-        )
-    ]
-
-
 @pytest.mark.parametrize("search", ["a", "A", "alpha", "É", "é", "%", "_", "e\nb", ".", "zz", " "])
 @pytest.mark.parametrize(("sort", "descending"), [("name", False), ("mrr", True)])
 def test_search_matches_the_like_scan(cache: Path, search: str, sort: str, descending: bool):
     conn = connect(cache)
     query = ClientQuery(search=search, sort=sort, descending=descending)
     client_order(conn, ClientQuery(sort=sort, descending=descending))  # keeps the order
-    assert list(client_order(conn, query).rowids) == _like_order(conn, query)
+    assert list(client_order(conn, query).rowids) == like_order(conn, query)
 
 
 def test_a_commit_by_another_connection_is_seen(cache: Path):
@@ -100,7 +86,7 @@ def test_orders_longer_than_one_block(cache: Path):
     client_order(conn, ClientQuery())
     for search in ("row 0", "1", "9.ex", "row 15"):
         query = ClientQuery(search=search)
-        assert list(client_order(conn, query).rowids) == _like_order(conn, query)
+        assert list(client_order(conn, query).rowids) == like_order(conn, query)
 
 
 def test_a_name_holding_a_nul_still_searches_right(cache: Path):
@@ -109,4 +95,4 @@ def test_a_name_holding_a_nul_still_searches_right(cache: Path):
         _add(conn, 20, "Nul\x00Name Alpha", "nul.example", 1)
     for search in ("alpha", "name", "nul"):
         query = ClientQuery(search=search)
-        assert list(client_order(conn, query).rowids) == _like_order(conn, query)
+        assert list(client_order(conn, query).rowids) == like_order(conn, query)
