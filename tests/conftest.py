@@ -17,6 +17,9 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     for name in ("PARTNEROPS_PROFILE", "PARTNEROPS_BACKEND_URL", "PARTNEROPS_TOKEN"):
         monkeypatch.delenv(name, raising=False)
+    # Animations end at once: a snapshot taken while a tab's underline still slides differs
+    # from run to run (the TEXTUAL_ANIMATIONS variable is read when Textual is imported).
+    monkeypatch.setattr("textual.constants.TEXTUAL_ANIMATIONS", "none")
     return data_dir
 
 
