@@ -1,7 +1,7 @@
 """Writers for `partnerops export`: CSV, JSON, JSON Lines and a Rich table, row by row.
 
 Each writer takes rows already cut to the chosen fields and spelled for its format (see
-`local_store.export_cells`: CSV's formula guard and money text are there) and writes them as
+`local_store.export_cells`: money text is there, and CSV's formula guard rule) and writes them as
 they come, so memory stays flat however many rows there are (a JSON array is opened, filled
 and closed by hand for that reason). Rich is imported only when a table is asked for.
 """
@@ -9,9 +9,11 @@ and closed by hand for that reason). Rich is imported only when a table is asked
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TextIO
 
+from local_store.export_cells import FORMULA_STARTS, needs_guard
 from local_store.exports import ExportField
 
 FORMATS = ("csv", "json", "jsonl", "table")
@@ -25,9 +27,11 @@ TABLE_MIN_WIDTH, TABLE_MAX_WIDTH = 8, 40
 
 def csv_lines(rows: Iterable[Sequence[object]]) -> Iterator[str]:
     """RFC 4180 lines with CRLF ends, exactly as `csv.writer(out, lineterminator="\r\n")`
-    writes them (tests/cli/test_export_formats.py holds it to that), in a third of the time
-    on cells spelled for "csv": a row of text is joined in one call, and only when the line
-    holds more commas than separators are its cells looked at, for the comma."""
+    writes the rows once each cell that would start a spreadsheet formula has its leading `'`
+    (`export_cells.needs_guard`; tests/cli/test_export_formats.py holds it to that), in a third
+    of the time on cells spelled for "csv": a row of text is joined in one call, and its cells
+    are looked at only when the line holds more commas than separators, a quote, a line break,
+    or a formula character after a separator."""
     join = ",".join
     for row in rows:
         try:
@@ -35,7 +39,7 @@ def csv_lines(rows: Iterable[Sequence[object]]) -> Iterator[str]:
         except TypeError:  # a number or None among the cells
             line = join(map(_csv_field, row))
         else:
-            if '"' in line or "\r" in line or "\n" in line:
+            if '"' in line or "\r" in line or "\n" in line or _may_start_formula(line):
                 line = join(map(_csv_field, row))
             elif line.count(",") >= len(row):
                 line = join(['"' + cell + '"' if "," in cell else cell for cell in row])
@@ -43,8 +47,19 @@ def csv_lines(rows: Iterable[Sequence[object]]) -> Iterator[str]:
         yield (line or '""') + "\r\n" if len(row) == 1 else line + "\r\n"
 
 
+_FORMULA_AFTER_SEPARATOR = re.compile(",[" + "".join(map(re.escape, FORMULA_STARTS)) + "]")
+"""One regex search a line: six substring tests cost as much as the rest of the writing."""
+
+
+def _may_start_formula(line: str) -> bool:
+    # A false alarm (a comma then "-" inside a cell) only sends the line the careful way.
+    return line.startswith(FORMULA_STARTS) or _FORMULA_AFTER_SEPARATOR.search(line) is not None
+
+
 def _csv_field(cell: object) -> str:
     text = "" if cell is None else cell if cell.__class__ is str else str(cell)
+    if needs_guard(text):
+        text = "'" + text
     if "," in text or '"' in text or "\r" in text or "\n" in text:
         return '"' + text.replace('"', '""') + '"'
     return text

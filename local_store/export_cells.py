@@ -14,11 +14,13 @@ cell and most of the export's time. Datasets whose rows are computed in Python a
 below. The two sit side by side here, and tests/local_store/test_local_store_export_cells.py
 runs both over the same values, so they cannot drift apart unnoticed.
 
-CSV guards against formula injection: a text cell starting with `=`, `+`, `-`, `@`, tab or
-CR gets a leading `'`, as OWASP advises, so a spreadsheet shows it instead of running it.
-Any text is guarded, whatever its field's type (a cache file edited by hand could hold text
-where a number belongs); numbers never are, so negative money ("-12.50") stays a number a
-spreadsheet can add up.
+CSV guards against formula injection, as OWASP advises: a cell starting with `=`, `+`, `-`,
+`@`, tab or CR gets a leading `'`, so a spreadsheet shows it instead of running it. A signed
+number ("-12.50", "+3") is left alone: it is no formula, and negative money must stay a number
+a spreadsheet can add up. The guard applies to every cell of a finished CSV line, whatever its
+field's type (a cache edited by hand could hold text where a number belongs); the CSV writer
+applies it (`needs_guard`, in `console.export_formats.csv_lines`) with one substring test per
+line, where spelling it in SQL cost a comparison per text cell.
 """
 
 from __future__ import annotations
@@ -43,11 +45,17 @@ def money_number(cents: int | None) -> float | None:
     return None if cents is None else cents / 100
 
 
-def neutralise(value: object) -> object:
-    """A text cell, made inert for spreadsheets; only a string can hold a formula."""
-    if value.__class__ is str and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+def needs_guard(cell: str) -> bool:
+    """Whether a CSV cell would start a formula in a spreadsheet."""
+    if not cell.startswith(FORMULA_STARTS):
+        return False
+    if cell[0] in "+-" and cell[1:2].isdigit():
+        try:
+            float(cell)
+        except ValueError:
+            return True
+        return False  # a signed number
+    return True
 
 
 def boolean_text(value: bool | None) -> str | None:
@@ -55,7 +63,7 @@ def boolean_text(value: bool | None) -> str | None:
 
 
 def _csv_text(value: object) -> object:
-    return "" if value is None else neutralise(value)
+    return "" if value is None else value
 
 
 def _csv_money(cents: object) -> object:
@@ -93,23 +101,8 @@ _PYTHON: dict[tuple[str, str], Callable[[Any], Any]] = {
 """(style, type) → spelling; a pair not listed is written as it is."""
 
 
-def _sql_char(char: str) -> str:
-    return f"'{char}'" if char.isprintable() and char != "'" else f"char({ord(char)})"
-
-
-def _sql_starts_with(first: str) -> str:
-    """SQL true when `{0}` is text starting with `first`, by comparisons alone: SQLite sorts
-    every number before any text and every blob after it, so, as in `neutralise`, only text
-    can match. A seventh of the cost of typeof() and substr() at 100,000 rows."""
-    return f"({{0}} >= {_sql_char(first)} AND {{0}} < {_sql_char(chr(ord(first) + 1))})"
-
-
-# `{0}` is the column. Text starting with a letter or a digit fails the first test: every
-# formula start sorts below 'A'. Integer division truncates towards zero, hence the sign.
-_SQL_FORMULA = " OR ".join(map(_sql_starts_with, FORMULA_STARTS))
-_SQL_CSV_TEXT = (
-    f"ifnull(CASE WHEN {{0}} < 'A' AND ({_SQL_FORMULA}) THEN '''' || {{0}} ELSE {{0}} END, '')"
-)
+# `{0}` is the column. Integer division truncates towards zero, hence the sign.
+_SQL_CSV_TEXT = "ifnull({0}, '')"
 _SQL_MONEY = (
     "printf('%s%d.%02d', CASE WHEN {0} < 0 THEN '-' ELSE '' END, abs({0} / 100), abs({0} % 100))"
 )
