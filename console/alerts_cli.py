@@ -23,6 +23,7 @@ from typing import Annotated, Any
 import typer
 
 from console.cli_common import EXIT_ERROR, EXIT_USAGE, ProfileOption, fail, profile_from
+from local_store.export_cells import needs_guard
 from sync.profile import Profile
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -41,7 +42,6 @@ FIELDS = (
     "raised_at",
 )
 """The fields `list` writes, in order; stable names for scripts."""
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 app = typer.Typer(help="List and triage alerts from scripts.", no_args_is_help=True)
 
@@ -112,10 +112,10 @@ def _write(rows: Sequence[Any], output_format: str) -> None:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(FIELDS)
         for record in records:
-            # A cell a spreadsheet would run as a formula gets a leading quote (OWASP).
+            # A cell a spreadsheet would run as a formula gets a leading quote (OWASP), by the
+            # exports' rule.
             writer.writerow(
-                "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
-                for v in record.values()
+                "'" + v if isinstance(v, str) and needs_guard(v) else v for v in record.values()
             )
     else:
         _table(records)
