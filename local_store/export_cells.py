@@ -32,17 +32,19 @@ STYLES = ("csv", "json", "table")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def money_text(cents: int | None) -> str | None:
-    """Integer cents as a decimal string, exactly: -123450 → "-1234.50"."""
-    if cents is None:
-        return None
+def money_text(cents: object) -> object:
+    """Integer cents as a decimal string, exactly: -123450 → "-1234.50". Anything else (None,
+    or what a cache edited by hand holds) as it is, as the SQL form leaves it."""
+    if cents.__class__ is not int:
+        return cents
     whole, part = divmod(abs(cents), 100)
     return f"{'-' if cents < 0 else ''}{whole}.{part:02d}"
 
 
-def money_number(cents: int | None) -> float | None:
-    """Integer cents as a JSON number: 123450 → 1234.5 (shortest repr, no float noise)."""
-    return None if cents is None else cents / 100
+def money_number(cents: object) -> object:
+    """Cents as a JSON number of dollars: 123450 → 1234.5 (shortest repr, no float noise).
+    Anything but a number as it is."""
+    return cents / 100 if cents.__class__ in (int, float) else cents
 
 
 def needs_guard(cell: str) -> bool:
@@ -67,19 +69,11 @@ def _csv_text(value: object) -> object:
 
 
 def _csv_money(cents: object) -> object:
-    return money_text(cents) if cents.__class__ is int else _csv_text(cents)
+    return _csv_text(money_text(cents))
 
 
 def _csv_integer(value: object) -> object:
     return str(value) if value.__class__ is int else _csv_text(value)
-
-
-def _table_money(cents: object) -> object:
-    return money_text(cents) if cents.__class__ is int else cents
-
-
-def _json_money(cents: object) -> object:
-    return money_number(cents) if cents.__class__ in (int, float) else cents
 
 
 def _csv_boolean(value: bool | None) -> str:
@@ -94,9 +88,9 @@ _PYTHON: dict[tuple[str, str], Callable[[Any], Any]] = {
     ("csv", "date"): _csv_text,
     ("csv", "timestamp"): _csv_text,
     ("csv", "boolean"): _csv_boolean,
-    ("table", "money"): _table_money,
+    ("table", "money"): money_text,
     ("table", "boolean"): boolean_text,
-    ("json", "money"): _json_money,
+    ("json", "money"): money_number,
 }
 """(style, type) → spelling; a pair not listed is written as it is."""
 
