@@ -3,23 +3,20 @@ one-line failures. Imports nothing heavy: each command's --help must stay quick.
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from console.launch import EXIT_ERROR, EXIT_USAGE
+from console.launch import EXIT_ERROR, EXIT_USAGE, fail
 from sync.profile import Profile, ProfileError, load_profile
+
+# The exit codes and `fail` live in console.launch, which must not import Typer.
+__all__ = ["EXIT_ERROR", "EXIT_USAGE", "ProfileOption", "fail", "profile_from", "resolve_profile"]
 
 ProfileOption = Annotated[
     str | None,
     typer.Option("--profile", "-p", help="Profile to use (default: PARTNEROPS_PROFILE or config)."),
 ]
-
-
-def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    """One line on stderr, never a traceback."""
-    typer.echo(f"partnerops: {message}", err=True)
-    raise typer.Exit(code)
 
 
 def resolve_profile(name: str | None) -> Profile:

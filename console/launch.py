@@ -12,6 +12,7 @@ import gc
 import os
 import sqlite3
 import sys
+from typing import NoReturn
 
 from local_store.database import CacheError
 from sync.profile import Profile, ProfileError, load_profile
@@ -30,9 +31,10 @@ def open_tui(profile: Profile) -> None:
     app.run()
 
 
-def _exit_with(message: str, code: int) -> None:
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    """One line on stderr and the exit code, never a traceback (every command's way out)."""
     print(f"partnerops: {message}", file=sys.stderr)
-    sys.exit(code)
+    raise SystemExit(code)
 
 
 def main() -> None:
@@ -44,11 +46,11 @@ def main() -> None:
         else:
             open_tui(load_profile())
     except ProfileError as exc:
-        _exit_with(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
     except CacheError as exc:
-        _exit_with(str(exc), EXIT_ERROR)
+        fail(str(exc), EXIT_ERROR)
     except KeyboardInterrupt:
-        _exit_with("interrupted", 130)
+        fail("interrupted", 130)
     except BrokenPipeError:
         # A closed pipe that a command did not expect: still the reader's choice, not a failure.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -59,11 +61,11 @@ def main() -> None:
             raise
         from local_store.rebuild import describe_cache_error
 
-        _exit_with(describe_cache_error(exc), EXIT_ERROR)
+        fail(describe_cache_error(exc), EXIT_ERROR)
     except Exception as exc:
         if os.environ.get("PARTNEROPS_DEBUG"):
             raise
-        _exit_with(
+        fail(
             f"unexpected error ({type(exc).__name__}); "
             "run again with PARTNEROPS_DEBUG=1 for details",
             EXIT_ERROR,
