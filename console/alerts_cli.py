@@ -9,8 +9,6 @@ Exit codes: 0 done, 1 an action failed or the cache is unusable, 2 a usage error
 option, section, filter or date).
 """
 
-from __future__ import annotations
-
 import csv
 import json
 import sqlite3

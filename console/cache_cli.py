@@ -4,8 +4,6 @@ Imports only `typer`, `sync.profile` and (inside the commands) `local_store`: `c
 imports this module to register the group, and scripted paths must not load Textual.
 """
 
-from __future__ import annotations
-
 import typer
 
 from console.cli_common import ProfileOption, fail, profile_from

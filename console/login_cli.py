@@ -6,8 +6,6 @@ so it never lands in shell history or in `ps` output. Only `typer` and `sync.pro
 imported here: `console.cli` imports this module to register the commands.
 """
 
-from __future__ import annotations
-
 import os
 
 import typer
