@@ -175,7 +175,10 @@ def plan_export(
 
 def write_export(conn: sqlite3.Connection, plan: ExportPlan) -> None:
     """Stream the plan's rows out."""
-    rows = plan.dataset.rows(conn, plan.request, plan.fields, STYLES[plan.output_format])
+    if plan.output_format == "csv":
+        rows = plan.dataset.csv_lines(conn, plan.request, plan.fields)
+    else:
+        rows = plan.dataset.rows(conn, plan.request, plan.fields, STYLES[plan.output_format])
     writer = WRITERS[plan.output_format]
     if plan.output is None:
         if plan.output_format != "table" and hasattr(sys.stdout, "reconfigure"):

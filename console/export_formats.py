@@ -1,74 +1,53 @@
 """Writers for `partnerops export`: CSV, JSON, JSON Lines and a Rich table, row by row.
 
 Each writer takes rows already cut to the chosen fields and spelled for its format (see
-`local_store.export_cells`: money text is there, and CSV's formula guard rule) and writes them as
-they come, so memory stays flat however many rows there are (a JSON array is opened, filled
-and closed by hand for that reason). Rich is imported only when a table is asked for.
+`local_store.export_cells`: money text is there, and CSV's formula guard rule; CSV comes as
+finished lines) and writes them as they come, so memory stays flat however many rows there
+are (a JSON array is opened, filled and closed by hand for that reason). Rich is imported only
+when a table is asked for.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TextIO
+from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
+from typing import Any, TextIO
 
-from local_store.export_cells import FORMULA_STARTS, needs_guard
+from local_store.export_cells import FORMULA_STARTS, guard_csv_line
 from local_store.exports import ExportField
 
 FORMATS = ("csv", "json", "jsonl", "table")
-STYLES = {"csv": "csv", "json": "json", "jsonl": "json", "table": "table"}
-"""Format → how its cells are spelled (`local_store.export_cells.STYLES`)."""
+STYLES = {"json": "json", "jsonl": "json", "table": "table"}
+"""Format → how its cells are spelled (`local_store.export_cells.STYLES`); CSV is written from
+lines (`Dataset.csv_lines`)."""
+CSV_BATCH_LINES = 1000
 TABLE_BATCH_ROWS = 1000
 """A Rich table measures every row before it prints, so long exports print in batches."""
 TABLE_MIN_WIDTH, TABLE_MAX_WIDTH = 8, 40
 """Column widths: no column squeezed to nothing, no long detail crowding out the rest."""
 
 
-def csv_lines(rows: Iterable[Sequence[object]]) -> Iterator[str]:
-    """RFC 4180 lines with CRLF ends, exactly as `csv.writer(out, lineterminator="\r\n")`
-    writes the rows once each cell that would start a spreadsheet formula has its leading `'`
-    (`export_cells.needs_guard`; tests/cli/test_export_formats.py holds it to that), in a third
-    of the time on cells spelled for "csv": a row of text is joined in one call, and its cells
-    are looked at only when the line holds more commas than separators, a quote, a line break,
-    or a formula character after a separator."""
-    join = ",".join
-    for row in rows:
-        try:
-            line = join(row)
-        except TypeError:  # a number or None among the cells
-            line = join(map(_csv_field, row))
-        else:
-            if '"' in line or "\r" in line or "\n" in line or _may_start_formula(line):
-                line = join(map(_csv_field, row))
-            elif line.count(",") >= len(row):
-                line = join(['"' + cell + '"' if "," in cell else cell for cell in row])
-        # The csv module quotes a lone empty cell, so that the row is not an empty line.
-        yield (line or '""') + "\r\n" if len(row) == 1 else line + "\r\n"
+def write_csv(out: TextIO, fields: Sequence[ExportField], lines: Iterable[str]) -> None:
+    """One header row, then the dataset's CSV lines (`Dataset.csv_lines`) with CRLF ends and
+    the formula guard, a batch at a time: one join and one regex search a batch; a batch that
+    may hold a formula is guarded line by line."""
+    out.write(",".join(f.name for f in fields) + "\r\n")
+    if len(fields) == 1:
+        # A CSV reader skips an empty line: one empty cell on its own is written as "".
+        lines = (line or '""' for line in lines)
+    lines = iter(lines)
+    while batch := list(islice(lines, CSV_BATCH_LINES)):
+        # Joined by LF for the search, as a cell ending a line would look like `"` + CR.
+        if _MAY_START_FORMULA.search("\n".join(batch)):
+            batch = list(map(guard_csv_line, batch))
+        out.write("\r\n".join(batch) + "\r\n")
 
 
-_FORMULA_AFTER_SEPARATOR = re.compile(",[" + "".join(map(re.escape, FORMULA_STARTS)) + "]")
-"""One regex search a line: six substring tests cost as much as the rest of the writing."""
-
-
-def _may_start_formula(line: str) -> bool:
-    # A false alarm (a comma then "-" inside a cell) only sends the line the careful way.
-    return line.startswith(FORMULA_STARTS) or _FORMULA_AFTER_SEPARATOR.search(line) is not None
-
-
-def _csv_field(cell: object) -> str:
-    text = "" if cell is None else cell if cell.__class__ is str else str(cell)
-    if needs_guard(text):
-        text = "'" + text
-    if "," in text or '"' in text or "\r" in text or "\n" in text:
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def write_csv(out: TextIO, fields: Sequence[ExportField], rows: Iterable[tuple]) -> None:
-    """RFC 4180: CRLF line ends, quotes only where needed, one header row."""
-    out.writelines(csv_lines([[f.name for f in fields]]))
-    out.writelines(csv_lines(rows))
+_MAY_START_FORMULA = re.compile('"[' + "".join(map(re.escape, FORMULA_STARTS)) + "]")
+"""Every quoted cell that starts a formula matches (a false alarm, such as a doubled quote
+before a `-`, only sends the batch the careful way)."""
 
 
 def _json_objects(fields: Sequence[ExportField], rows: Iterable[tuple]) -> Iterable[str]:
@@ -130,7 +109,7 @@ def write_table(out: TextIO, fields: Sequence[ExportField], rows: Iterable[tuple
         console.print(table)
 
 
-WRITERS: dict[str, Callable[[TextIO, Sequence[ExportField], Iterable[tuple]], None]] = {
+WRITERS: dict[str, Callable[[TextIO, Sequence[ExportField], Iterable[Any]], None]] = {
     "csv": write_csv,
     "json": write_json,
     "jsonl": write_jsonl,

@@ -3,6 +3,7 @@ values and on the datasets' real columns, and the renewal day reads as the Clien
 
 from __future__ import annotations
 
+import csv
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -10,7 +11,15 @@ from pathlib import Path
 import pytest
 from crafted_cache import add_client, add_credit, new_cache
 
-from local_store.export_cells import STYLES, needs_guard, python_cells, sql_cell
+from local_store.export_cells import (
+    STYLES,
+    needs_guard,
+    python_cells,
+    python_csv_line,
+    sql_cell,
+    sql_csv_line,
+    sql_csv_piece,
+)
 from local_store.exports import DATASETS, FIELD_TYPES, ExportFilters, ExportRequest
 from local_store.queries import ClientQuery, client_page
 
@@ -42,36 +51,58 @@ file edited by hand): in CSV it is guarded like any text."""
 VALUES = {"text": TEXTS, "money": [*CENTS, "=1+1", 12.5]}
 
 
-def sql_spelled(field_type: str, style: str, value: object) -> object:
+def sql_spelled(field_type: str, style: str, value: object, *, not_null: bool = False) -> object:
+    if style == "csv":
+        cell = sql_csv_line([sql_csv_piece(field_type, "v", not_null=not_null)])
+    else:
+        cell = sql_cell(field_type, "v", style)
     conn = sqlite3.connect(":memory:")
     try:
-        sql = f"SELECT {sql_cell(field_type, 'v', style)} FROM (SELECT ? AS v)"
-        return conn.execute(sql, (value,)).fetchone()[0]
+        return conn.execute(f"SELECT {cell} FROM (SELECT ? AS v)", (value,)).fetchone()[0]
     finally:
         conn.close()
 
 
 def python_spelled(field_type: str, style: str, value: object) -> object:
+    if style == "csv":
+        return python_csv_line([field_type])((value,))
     spell = python_cells([field_type], style)
     return value if spell is None else spell((value,))[0]
 
 
+IN_PYTHON_ONLY = {("csv", "boolean"), ("csv", "number"), ("json", "boolean"), ("table", "boolean")}
+
+
 @pytest.mark.parametrize("style", STYLES)
-@pytest.mark.parametrize("field_type", [t for t in FIELD_TYPES if t != "boolean"])
+@pytest.mark.parametrize("field_type", FIELD_TYPES)
 def test_sql_and_python_spell_every_value_alike(field_type: str, style: str) -> None:
+    if (style, field_type) in IN_PYTHON_ONLY:
+        with pytest.raises(ValueError, match=f"{field_type}|CSV"):
+            sql_spelled(field_type, style, None)
+        return
     for value in VALUES.get(field_type, PASSED_THROUGH):
         expected = python_spelled(field_type, style, value)
         got = sql_spelled(field_type, style, value)
         assert (got, type(got)) == (expected, type(expected)), (field_type, style, value)
+        if style == "csv" and value is not None:
+            # The quick spelling of a column that is never NULL writes the same.
+            assert sql_spelled(field_type, style, value, not_null=True) == expected
 
 
 def test_the_csv_spellings_do_what_they_promise() -> None:
     assert sql_spelled("text", "csv", None) == ""
+    assert sql_spelled("text", "csv", "") == '""'
+    assert sql_spelled("text", "csv", 'say "hi", then') == '"say ""hi"", then"'
+    assert sql_spelled("date", "csv", "2026-11-23", not_null=True) == '"2026-11-23"'
     assert sql_spelled("money", "csv", -123405) == "-1234.05"
     assert sql_spelled("money", "csv", -5) == "-0.05"
+    assert sql_spelled("money", "csv", "=1+1") == '"=1+1"'
     assert sql_spelled("money", "json", 123450) == 1234.5
     assert sql_spelled("integer", "csv", -3) == "-3"
+    assert sql_spelled("integer", "csv", None) == ""
     assert sql_spelled("text", "json", "=1+1") == "=1+1"
+    assert python_spelled("number", "csv", 2.5) == "2.5"
+    assert python_spelled("number", "csv", float("-inf")) == '"-inf"'
 
 
 @pytest.mark.parametrize(
@@ -100,12 +131,20 @@ def test_the_formula_guard_spares_only_signed_numbers(cell: str, guarded: bool) 
 
 def test_booleans_are_spelled_in_python_only() -> None:
     with pytest.raises(ValueError, match="boolean"):
-        sql_cell("boolean", "v", "csv")
-    assert python_cells(["boolean"], "csv")((True,)) == ("true",)
+        sql_csv_piece("boolean", "v")
+    with pytest.raises(ValueError, match="boolean"):
+        sql_cell("boolean", "v", "json")
+    assert python_csv_line(["boolean", "boolean", "boolean"])((True, False, None)) == "true,false,"
     assert python_cells(["boolean"], "json") is None
 
 
-HOSTILE_NAMES = ["=cmd|' /C calc'!A0", "-Neg Person", 'Quote "Co", Ltd\nline two', "Plain"]
+HOSTILE_NAMES = [
+    "=cmd|' /C calc'!A0",
+    "-Neg Person",
+    'Quote "Co", Ltd\nline two',
+    "Plain",
+    "NUL\x00 inside",
+]
 
 
 @pytest.fixture
@@ -116,7 +155,7 @@ def hostile_cache(tmp_path: Path) -> sqlite3.Connection:
             conn,
             f"c-{number}",
             owner=f"owner{number}@example.com",
-            mrr_cents=[-5, 0, 99, -123405][number],
+            mrr_cents=[-5, 0, 99, -123405, 7][number],
         )
         conn.execute(
             "UPDATE client SET name = ?, products = ? WHERE id = ?", (name, name, f"c-{number}")
@@ -150,15 +189,26 @@ def test_sql_datasets_spell_their_real_columns_as_python_would(
         f.column if f.inner is None else f.column.format(f.inner) for f in chosen.fields
     )
     raw = hostile_cache.execute(f"SELECT {columns} {rest}", params).fetchall()
-    spell = python_cells([f.type for f in chosen.fields], style)
-    expected = raw if spell is None else [spell(row) for row in raw]
-    got = list(chosen.rows(hostile_cache, request, chosen.fields, style))
+    types = [f.type for f in chosen.fields]
+    if style == "csv":
+        expected = list(map(python_csv_line(types), raw))
+        got = list(chosen.csv_lines(hostile_cache, request, chosen.fields))
+    else:
+        spell = python_cells(types, style)
+        expected = raw if spell is None else [spell(row) for row in raw]
+        got = list(chosen.rows(hostile_cache, request, chosen.fields, style))
     assert len(got) >= 1
     assert got == expected
     if style == "csv" and dataset == "clients":
-        # A subquery's cell comes out as well; the CSV writer guards it like any other.
-        owner_names = {row[9] for row in got}
-        assert {"=cmd|' /C calc'!A0", "-Neg Person"} <= owner_names
+        # A subquery's cell comes out as well (the CSV writer guards it like any other), and
+        # no owner at all is no value.
+        for line in got:
+            # A NUL character ends its own cell, never the line.
+            assert len(next(csv.reader([line]))) == len(chosen.fields), line
+        lines = "\n".join(got)
+        assert '"=cmd|\' /C calc\'!A0","' in lines
+        assert ',"-Neg Person",' in lines
+        assert ",," in lines
 
 
 STORED_DAYS = {
