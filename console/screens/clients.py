@@ -75,6 +75,47 @@ ChoicesFor = Literal["filters", "assign"]
 
 
 class ClientsScreen(PartnerOpsScreen):
+    DEFAULT_CSS = """
+    #client-search-bar {
+        height: 1;
+        background: $surface;
+    }
+
+    #client-search {
+        width: 1fr;
+        margin: 0 1;
+    }
+
+    #client-count {
+        width: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+
+    #client-filters {
+        width: auto;
+        max-width: 60;
+        padding: 0 1;
+    }
+
+    #client-detail {
+        display: none;
+    }
+
+    ClientsScreen.-narrow .detail-columns {
+        layout: vertical;
+    }
+
+    ClientsScreen.-detail-open {
+        #client-detail {
+            display: block;
+        }
+        #client-table {
+            height: 40%;
+            min-height: 7;
+        }
+    }
+    """
     SCREEN_TITLE = "Clients"
     # Below 120 columns the detail panel stacks its sections instead of setting them side by side.
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]

@@ -32,6 +32,30 @@ def _console_widgets(screen: Screen) -> Iterable[DOMNode]:
 
 
 class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+
+    #help-panel {
+        width: 90%;
+        max-width: 120;
+        height: 80%;
+        padding: 1 2;
+        background: $surface;
+        border: round $primary;
+    }
+
+    .help-heading {
+        margin: 1 0 0 0;
+        color: $text-accent;
+    }
+
+    .help-notes {
+        margin: 1 0 0 0;
+        color: $text-muted;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape,question_mark,q", "dismiss", "Close", id="help.close", tooltip="Close the help."

@@ -95,6 +95,58 @@ class AlertTable(DataTable[Text]):
 
 
 class InboxScreen(PartnerOpsScreen):
+    DEFAULT_CSS = """
+    #inbox-body {
+        height: 1fr;
+    }
+
+    #inbox-sections {
+        width: 30;
+        height: 1fr;
+        border: none;
+        border-right: vkey $primary 30%;
+        background: $surface;
+    }
+
+    #inbox-main {
+        width: 1fr;
+        height: 1fr;
+    }
+
+    #inbox-search-bar {
+        height: 1;
+        background: $surface;
+    }
+
+    #inbox-search {
+        width: 1fr;
+        margin: 0 1;
+    }
+
+    #inbox-count {
+        width: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+
+    #inbox-alerts {
+        height: 1fr;
+    }
+
+    #inbox-empty {
+        height: 1fr;
+        padding: 1 2;
+        color: $text-muted;
+    }
+
+    #inbox-detail-box {
+        height: 40%;
+        min-height: 6;
+        padding: 0 1;
+        border-top: hkey $primary 30%;
+        background: $boost;
+    }
+    """
     SCREEN_TITLE = "Inbox"
     HELP_NOTES = (
         "Sections are filters from the config file (see docs/configuration.md). Space selects "

@@ -123,6 +123,24 @@ class RenewalTable(DataTable[Text]):
 class CommunicationOwnerModal(ModalScreen[str | None]):
     """Asks who talks to a client about its renewal; dismissed with the choice or None."""
 
+    DEFAULT_CSS = """
+    CommunicationOwnerModal {
+        align: center middle;
+    }
+
+    #comms-owner-dialog {
+        width: 60;
+        max-width: 95%;
+        height: auto;
+        padding: 1 2;
+        background: $surface;
+        border: round $primary;
+    }
+
+    #comms-owner-options {
+        margin: 1 0;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "p",
@@ -182,6 +200,35 @@ class CommunicationOwnerModal(ModalScreen[str | None]):
 
 
 class RenewalsScreen(PartnerOpsScreen):
+    DEFAULT_CSS = """
+    #renewal-filters {
+        height: 1;
+        background: $surface;
+    }
+
+    #renewal-filters Select {
+        width: 1fr;
+        margin: 0 1;
+    }
+
+    #renewal-totals {
+        width: 1fr;
+        height: 1;
+        padding: 0 1;
+        color: $text-muted;
+    }
+
+    #renewal-table {
+        height: 1fr;
+    }
+
+    #renewal-empty {
+        display: none;
+        margin: 1 2;
+        max-width: 90;
+        color: $foreground;
+    }
+    """
     SCREEN_TITLE = "Renewals"
     HELP_NOTES = (
         "Days left count to the decision deadline, 45 days before the renewal date; a negative "

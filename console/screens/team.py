@@ -49,6 +49,19 @@ def mailto_link(email: str, subject: str) -> str | None:
 
 
 class TeamScreen(PartnerOpsScreen):
+    DEFAULT_CSS = """
+    #team-cards {
+        height: 1fr;
+        padding: 1 0 0 0;
+    }
+
+    #team-empty {
+        display: none;
+        margin: 1 2;
+        max-width: 90;
+        color: $foreground;
+    }
+    """
     SCREEN_TITLE = "HubSpot Team"
     HELP_NOTES = (
         "Up and down (or tab) move between contacts. Sending an email opens your mail client; "

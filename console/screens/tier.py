@@ -136,6 +136,86 @@ class TierClientList(DataTable[Text], inherit_bindings=False):
 
 
 class TierScreen(PartnerOpsScreen):
+    DEFAULT_CSS = """
+    #tier-body {
+        height: 1fr;
+    }
+
+    .tier-row {
+        height: auto;
+    }
+
+    .tier-panel,
+    #credit-chart,
+    #tier-clients {
+        border: round $foreground 30%;
+        border-title-color: $text-accent;
+        padding: 0 1;
+    }
+
+    #credit-chart:focus,
+    #tier-clients:focus-within {
+        border: round $accent;
+    }
+
+    #tier-report {
+        width: 1fr;
+        height: auto;
+    }
+
+    #tier-projection {
+        width: 1fr;
+        height: auto;
+        min-height: 11;
+    }
+
+    #credit-chart {
+        height: 14;
+    }
+
+    #tier-month {
+        height: 1fr;
+        min-height: 13;
+    }
+
+    #tier-breakdown {
+        width: 32;
+        height: 100%;
+    }
+
+    #tier-clients {
+        width: 1fr;
+        height: 100%;
+        padding: 0;
+    }
+
+    #tier-clients TierClientList {
+        height: 1fr;
+    }
+
+    TierScreen.-narrow .tier-row {
+        layout: vertical;
+    }
+
+    TierScreen.-narrow .tier-panel,
+    TierScreen.-narrow #tier-breakdown {
+        width: 100%;
+        height: auto;
+        min-height: 0;
+    }
+
+    TierScreen.-narrow #tier-month {
+        height: auto;
+    }
+
+    TierScreen.-narrow #tier-clients {
+        height: 16;
+    }
+
+    .tier-no-data {
+        display: none;
+    }
+    """
     SCREEN_TITLE = "Tier"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
     HELP_NOTES = (
