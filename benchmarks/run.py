@@ -53,7 +53,7 @@ class Mode:
     exports: int
 
 
-FULL = Mode(clients=100_000, small=1_000, starts=11, pilot_repeats=5, syncs=1, exports=7)
+FULL = Mode(clients=100_000, small=1_000, starts=21, pilot_repeats=5, syncs=1, exports=11)
 """One full sync of each kind: at 100,000 clients the pair takes about 3 minutes here. Starts
 and exports are whole processes, whose times on a shared machine spread by half (a bare
 start took 0.29-0.51 s within one minute): more of them steady the medians."""
