@@ -9,7 +9,6 @@ Exit codes: 0 done, 1 an action failed or the cache is unusable, 2 a usage error
 option, section, filter or date).
 """
 
-import csv
 import json
 import sqlite3
 import sys
@@ -21,7 +20,6 @@ from typing import Annotated, Any
 import typer
 
 from console.cli_common import EXIT_ERROR, EXIT_USAGE, ProfileOption, fail, profile_from
-from local_store.export_cells import needs_guard
 from sync.profile import Profile
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -107,14 +105,16 @@ def _write(rows: Sequence[Any], output_format: str) -> None:
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif output_format == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(FIELDS)
-        for record in records:
-            # A cell a spreadsheet would run as a formula gets a leading quote (OWASP), by the
-            # exports' rule.
-            writer.writerow(
-                "'" + v if isinstance(v, str) and needs_guard(v) else v for v in record.values()
-            )
+        # The exports' CSV: the same quoting, line ends and formula guard.
+        from console.export_formats import write_csv
+        from local_store.export_cells import python_csv_line
+        from local_store.exports import ExportField
+
+        if hasattr(out, "reconfigure"):
+            out.reconfigure(encoding="utf-8", newline="")
+        line = python_csv_line(["text"] * len(FIELDS))
+        fields = [ExportField(name, "text", "") for name in FIELDS]
+        write_csv(out, fields, (line(tuple(record.values())) for record in records))
     else:
         _table(records)
 
