@@ -28,6 +28,12 @@ from local_store.queries import Employee
 class EndServicesModal(Dialog):
     """Asks before ending services; Cancel has the focus, so a stray enter does nothing."""
 
+    DEFAULT_CSS = """
+    #end-services-modal {
+        border: round $error;
+    }
+    """
+
     def __init__(self, client_name: str, mrr_cents: int) -> None:
         super().__init__()
         self.client_name = client_name
@@ -86,6 +92,25 @@ def _value(select: Select[str]) -> str | None:
 
 class FilterModal(Dialog):
     """Every filter at once; tab moves between them, ctrl+s (or Apply) applies."""
+
+    DEFAULT_CSS = """
+    .filter-row {
+        height: 1;
+    }
+
+    #filter-modal > Static {
+        margin: 0 0 1 0;
+    }
+
+    .filter-label {
+        width: 14;
+        color: $text-muted;
+    }
+
+    .filter-row > Select {
+        width: 1fr;
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         CANCEL,

@@ -29,7 +29,45 @@ CANCEL = Binding(
 
 
 class Dialog(ModalScreen[object]):
-    """A centred dialog (`.dialog` in app.tcss); escape or Cancel closes it with None."""
+    """A centred dialog (its `.dialog` box); escape or Cancel closes it with None."""
+
+    DEFAULT_CSS = """
+    Dialog {
+        align: center middle;
+    }
+
+    .dialog {
+        width: 72;
+        max-width: 95%;
+        height: auto;
+        max-height: 90%;
+        padding: 1 2;
+        background: $surface;
+        border: round $primary;
+    }
+
+    .dialog-heading {
+        margin: 0 0 1 0;
+    }
+
+    .dialog-hint {
+        margin: 1 0 0 0;
+        color: $text-muted;
+    }
+
+    .dialog-error {
+        color: $text-error;
+    }
+
+    .dialog-buttons {
+        height: auto;
+        margin: 1 0 0 0;
+        align-horizontal: right;
+        & > Button {
+            margin: 0 0 0 2;
+        }
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [CANCEL]
 
@@ -52,6 +90,12 @@ class Dialog(ModalScreen[object]):
 
 class NoteDialog(Dialog):
     """Asks for a note's text; ctrl+s (or the button) saves it, dismissing with the text."""
+
+    DEFAULT_CSS = """
+    #note-text {
+        height: 8;
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         CANCEL,
@@ -102,6 +146,13 @@ _NOBODY = "\x00nobody"
 
 class PersonDialog(Dialog):
     """Pick one of the partner's people (or nobody); enter picks."""
+
+    DEFAULT_CSS = """
+    #person-options {
+        height: auto;
+        max-height: 16;
+    }
+    """
 
     def __init__(
         self, verb: str, subject: str, people: Sequence[Employee], current: str | None

@@ -140,6 +140,11 @@ class CommunicationOwnerModal(ModalScreen[str | None]):
     #comms-owner-options {
         margin: 1 0;
     }
+
+    .dialog-hint {
+        margin: 1 0 0 0;
+        color: $text-muted;
+    }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
