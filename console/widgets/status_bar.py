@@ -10,6 +10,10 @@ from textual.widgets import Label
 from console.status import StatusSnapshot
 from console.text import literal
 
+SYNC_PADDING = 2
+PROFILE_GAP = 4
+"""The profile's left padding: the space kept between the partner and the sync state."""
+
 
 class StatusBar(Horizontal):
     DEFAULT_CSS = """
@@ -20,10 +24,10 @@ class StatusBar(Horizontal):
         color: $foreground;
         padding: 0 1;
 
-        & > Label { height: 1; }
+        & > Label { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
         & > #status-partner { text-style: bold; }
         & > #status-profile { color: $text-muted; padding-left: 4; width: 1fr; }
-        & > #status-sync { color: $text-muted; }
+        & > #status-sync { color: $text-muted; padding-left: 2; }
         & > #status-sync.-attention { color: $text-warning; }
     }
     """
@@ -38,6 +42,7 @@ class StatusBar(Horizontal):
         self._partner = Label(id="status-partner")
         self._profile = Label(profile_label, id="status-profile")
         self._sync = Label(id="status-sync")
+        self._sync_width = 0
 
     def compose(self) -> ComposeResult:
         yield self._partner
@@ -53,10 +58,27 @@ class StatusBar(Horizontal):
         )
         self._partner.update(partner_text)
         sync = self._sync
-        sync.update(Text(snapshot.sync_text()))
+        sync_text = Text(snapshot.sync_text())
+        self._sync_width = sync_text.cell_len + SYNC_PADDING
+        sync.update(sync_text)
         sync.tooltip = snapshot.sync_tooltip()
         overview = snapshot.overview
         needs_attention = snapshot.offline or bool(
             overview and (overview.last_error or overview.actions_waiting)
         )
         sync.set_class(needs_attention, "-attention")
+        self._share_width()
+
+    def on_resize(self) -> None:
+        self._share_width()
+
+    def _share_width(self) -> None:
+        """When the line is too short for all three, the sync state keeps its room (up to
+        three fifths), then the partner; the profile gives way first. Cut text ends in an
+        ellipsis, and the sync state's tooltip has it whole."""
+        width = self.content_size.width
+        if not width:
+            return
+        sync_width = min(self._sync_width, width * 3 // 5)
+        self._sync.styles.max_width = sync_width
+        self._partner.styles.max_width = max(width - sync_width - PROFILE_GAP, 0)
