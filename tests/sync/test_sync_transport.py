@@ -1,4 +1,4 @@
-"""The sync client's transport settings from the scale work (issue #7)."""
+"""The sync client's transport: TCP_NODELAY unless a proxy is set (a page waited 40 ms on Nagle)."""
 
 from __future__ import annotations
 
