@@ -40,11 +40,13 @@ STATUSES = ("open", "acknowledged", "snoozed", "resolved")
 SEVERITIES = ("info", "warning", "critical")
 ACTIVE_STATUSES = ("open", "acknowledged")
 
-EFFECTIVE_STATUS = (
-    "CASE WHEN a.status = 'snoozed' AND (a.snoozed_until IS NULL OR a.snoozed_until <= :today) "
+EFFECTIVE_STATUS_ON = (
+    "CASE WHEN a.status = 'snoozed' AND (a.snoozed_until IS NULL OR a.snoozed_until <= {today}) "
     "THEN 'open' ELSE a.status END"
 )
-"""A snooze ends on its date, for local and backend alerts alike, with no write needed."""
+"""A snooze ends on its date, for local and backend alerts alike, with no write needed;
+`{today}` is the placeholder of today's date in the query that uses it."""
+EFFECTIVE_STATUS = EFFECTIVE_STATUS_ON.format(today=":today")
 
 
 class TriageError(ValueError):

@@ -18,7 +18,7 @@ from local_store.alert_filter import EFFECTIVE_STATUS, CompiledFilter, Section, 
 LIST_LIMIT = 1000
 """Rows a section lists at most; the count says how many match, and search narrows."""
 
-_ALERTS = """
+ALERTS = """
 SELECT id, 'backend' AS source, NULL AS rule, kind, severity, title, detail, client_id,
        raised_at, due_date, status, assignee, snoozed_until, NULL AS fired_values
 FROM alert
@@ -27,7 +27,8 @@ SELECT id, 'local', rule, kind, severity, title, detail, client_id, raised_at, d
        status, assignee, snoozed_until, fired_values
 FROM local_alert
 """
-_FROM = f"FROM ({_ALERTS}) AS a LEFT JOIN client c ON c.id = a.client_id"
+"""Every alert the inbox lists, backend and local, with the columns of both."""
+_FROM = f"FROM ({ALERTS}) AS a LEFT JOIN client c ON c.id = a.client_id"
 _ORDER = (
     "ORDER BY CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, "
     "a.due_date IS NULL, a.due_date, a.raised_at DESC, a.id"

@@ -368,6 +368,9 @@ ALERT_FIELDS = (
     ExportField("due_date", "date", "When it needs an answer (empty: no deadline)."),
     ExportField("assignee", "text", "Email of the employee it is assigned to."),
     ExportField("snoozed_until", "date", "A snoozed alert comes back on this day."),
+    ExportField(
+        "source", "text", "backend, or local: raised by this console's rules (never synced)."
+    ),
 )
 ALERT_STATUSES = ("open", "acknowledged", "snoozed", "resolved")
 _SEVERITY_RANK = "CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
@@ -381,9 +384,14 @@ ALERT_SORTS = {
 
 
 def _alert_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
+    from local_store.alert_filter import EFFECTIVE_STATUS_ON
+    from local_store.alerts import ALERTS
+
+    # As the Inbox shows it: a snooze whose day has come reads as open.
+    status, today = EFFECTIVE_STATUS_ON.format(today="?"), request.today.isoformat()
     chosen, sql = request.filters, _Sql()
     if chosen.status is not None:
-        sql.add("a.status = ?", chosen.status)
+        sql.add(f"{status} = ?", today, chosen.status)
     _client_filters(sql, chosen)
     if chosen.search is not None:
         pattern = _contains(chosen.search)
@@ -398,11 +406,11 @@ def _alert_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
         last = request.today + timedelta(days=chosen.within_days)
         sql.add("a.due_date BETWEEN ? AND ?", request.today.isoformat(), last.isoformat())
     cursor = conn.execute(
-        "SELECT a.id, a.client_id, c.name, a.kind, a.severity, a.status, a.title, a.detail, "
-        "a.raised_at, a.due_date, a.assignee, a.snoozed_until "
-        f"FROM alert a LEFT JOIN client c ON c.id = a.client_id WHERE {sql.where()} "
-        f"ORDER BY {_order(request, ALERT_SORTS, 'a.rowid')} LIMIT ?",
-        [*sql.params, _limit(request)],
+        f"SELECT a.id, a.client_id, c.name, a.kind, a.severity, {status}, a.title, a.detail, "
+        "a.raised_at, a.due_date, a.assignee, a.snoozed_until, a.source "
+        f"FROM ({ALERTS}) AS a LEFT JOIN client c ON c.id = a.client_id WHERE {sql.where()} "
+        f"ORDER BY {_order(request, ALERT_SORTS, 'a.id')} LIMIT ?",
+        [today, *sql.params, _limit(request)],
     )
     for values in cursor:
         yield (*values[:8], _utc_text(values[8]), *values[9:])

@@ -95,7 +95,7 @@ def test_json_and_jsonl_round_trip_with_money_as_numbers(cli_profile: Path) -> N
 
 EXPECTED_COUNTS: dict[str, str] = {
     "clients": "SELECT count(*) FROM client WHERE services_status != 'ended'",
-    "alerts": "SELECT count(*) FROM alert",
+    "alerts": "SELECT (SELECT count(*) FROM alert) + (SELECT count(*) FROM local_alert)",
     "credits": "SELECT count(*) FROM credit_event",
     "team": "SELECT count(*) FROM team_contact",
     "tier": "SELECT count(*) FROM partner",
@@ -121,6 +121,34 @@ def test_every_dataset_round_trips_in_every_format(cli_profile: Path, dataset: s
     (expected,) = query_cache(cli_profile, sql, params if "?" in sql else ())[0]
     assert expected > 0
     assert len(as_json) == len(as_csv) == expected
+
+
+def test_alerts_are_the_inboxs_backend_and_local_with_the_status_it_shows(
+    cli_profile: Path,
+) -> None:
+    backend, later = (row[0] for row in query_cache(cli_profile, "SELECT id FROM alert LIMIT 2"))
+    conn = sqlite3.connect(cli_profile)
+    with conn:
+        conn.execute(
+            "INSERT INTO local_alert (id, client_id, rule, kind, severity, title, detail, "
+            "fired_values, occurrence, raised_at, updated_at, status, cleared) "
+            "SELECT 'local-1', id, 'rule', 'usage_drop', 'warning', 'Usage fell', '', '{}', "
+            "'o-1', '2026-11-01 09:00:00', '2026-11-01 09:00:00', 'open', 0 FROM client LIMIT 1"
+        )
+        snooze = "UPDATE alert SET status = 'snoozed', snoozed_until = ? WHERE id = ?"
+        conn.execute(snooze, ((TODAY - timedelta(days=1)).isoformat(), backend))
+        conn.execute(snooze, ((TODAY + timedelta(days=3)).isoformat(), later))
+    conn.close()
+    rows = {row["id"]: row for row in json.loads(export("alerts", "-f", "json").stdout)}
+    assert rows["local-1"]["source"] == "local"
+    assert rows[backend]["source"] == "backend"
+    # A snooze whose day has come is open again, as in the Inbox; a later one is not.
+    assert (rows[backend]["status"], rows[later]["status"]) == ("open", "snoozed")
+    open_ids = {
+        row["id"] for row in json.loads(export("alerts", "--status", "open", "-f", "json").stdout)
+    }
+    assert {backend, "local-1"} <= open_ids
+    assert later not in open_ids
 
 
 def test_timestamps_are_utc_with_z_and_dates_iso(cli_profile: Path) -> None:
