@@ -76,22 +76,6 @@ ChoicesFor = Literal["filters", "assign"]
 
 class ClientsScreen(PartnerOpsScreen):
     DEFAULT_CSS = """
-    #client-search-bar {
-        height: 1;
-        background: $surface;
-    }
-
-    #client-search {
-        width: 1fr;
-        margin: 0 1;
-    }
-
-    #client-count {
-        width: auto;
-        padding: 0 1;
-        color: $text-muted;
-    }
-
     #client-filters {
         width: auto;
         max-width: 60;
@@ -305,10 +289,10 @@ class ClientsScreen(PartnerOpsScreen):
         if not cache.available:
             yield Static(cache.problem or "", id="empty-state", markup=False)
             return
-        with Horizontal(id="client-search-bar"):
+        with Horizontal(id="client-search-bar", classes="search-bar"):
             yield Input(placeholder="/ search name or domain", id="client-search", compact=True)
             yield Label(id="client-filters", markup=False)
-            yield Label(id="client-count")
+            yield Label(id="client-count", classes="search-count")
         yield ClientTable(self.console_app.profile.client_columns, id="client-table")
         yield Vertical(id="client-detail")
 

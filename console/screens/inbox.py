@@ -113,22 +113,6 @@ class InboxScreen(PartnerOpsScreen):
         height: 1fr;
     }
 
-    #inbox-search-bar {
-        height: 1;
-        background: $surface;
-    }
-
-    #inbox-search {
-        width: 1fr;
-        margin: 0 1;
-    }
-
-    #inbox-count {
-        width: auto;
-        padding: 0 1;
-        color: $text-muted;
-    }
-
     #inbox-alerts {
         height: 1fr;
     }
@@ -261,11 +245,11 @@ class InboxScreen(PartnerOpsScreen):
                 *(Option(Text(section.name)) for section in self.sections), id="inbox-sections"
             )
             with Vertical(id="inbox-main"):
-                with Horizontal(id="inbox-search-bar"):
+                with Horizontal(id="inbox-search-bar", classes="search-bar"):
                     yield Input(
                         placeholder="/ filter this section", id="inbox-search", compact=True
                     )
-                    yield Label(id="inbox-count")
+                    yield Label(id="inbox-count", classes="search-count")
                 yield AlertTable(id="inbox-alerts", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="inbox-empty", markup=False)
                 with VerticalScroll(id="inbox-detail-box"):
