@@ -64,6 +64,7 @@ class PartnerOpsScreen(Screen[None], inherit_bindings=False):
         return cast("PartnerOpsApp", self.app)
 
     def compose(self) -> ComposeResult:
+        self._set_breakpoint_class(self.app.size.width)
         profile = self.console_app.profile
         yield StatusBar(profile.name, profile.archetype_label)
         yield Static(self.SCREEN_TITLE, classes="screen-title", markup=False)
@@ -72,6 +73,15 @@ class PartnerOpsScreen(Screen[None], inherit_bindings=False):
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    def _set_breakpoint_class(self, width: int) -> None:
+        """The class Textual gives the screen for this width, set before its widgets are
+        styled: Textual sets it at the first resize, which restyled every widget once more
+        before the first paint."""
+        breakpoints = sorted(self.HORIZONTAL_BREAKPOINTS or [])
+        reached = [name for least, name in breakpoints if width >= least]
+        for _, name in breakpoints:
+            self.set_class(bool(reached) and name == reached[-1], name)
 
     def on_mount(self) -> None:
         self.watch(self.app, "status", self._status_changed)

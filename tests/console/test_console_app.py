@@ -79,6 +79,18 @@ async def test_opens_on_clients_with_the_active_count(profile: Profile) -> None:
         assert table_of(app).has_focus
 
 
+@pytest.mark.parametrize(
+    ("width", "expected"), [(0, "-narrow"), (119, "-narrow"), (120, "-wide"), (250, "-wide")]
+)
+def test_the_breakpoint_class_set_before_styling_is_the_one_textual_sets(
+    width: int, expected: str
+) -> None:
+    # Set before the first resize, so that Textual's own (same) class changes nothing then.
+    for screen in (ClientsScreen(), TierScreen()):
+        screen._set_breakpoint_class(width)
+        assert {"-narrow", "-wide"} & screen.classes == {expected}
+
+
 async def test_header_shows_partner_profile_and_freshness(profile: Profile) -> None:
     app = make_app(profile)
     async with app.run_test(size=SIZE) as pilot:
