@@ -144,10 +144,7 @@ class Dataset:
         `export_cells.STYLES`)."""
         self.check(request)
         if self.sql is not None:
-            rest, params = self.sql(request)
-            _map_file(conn)
-            cells = ", ".join(_sql_cell(f, style) for f in chosen)
-            return conn.execute(f"SELECT {cells} {rest}", params)
+            return self._select(conn, request, ", ".join(_sql_cell(f, style) for f in chosen))
         spell = python_cells([f.type for f in chosen], style)
         values = self._computed(conn, request, chosen)
         return values if spell is None else map(spell, values)
@@ -159,11 +156,14 @@ class Dataset:
         formulas (`export_cells.guard_csv_line`). From SQL they come finished off the cursor."""
         self.check(request)
         if self.sql is not None:
-            rest, params = self.sql(request)
-            _map_file(conn)
             line = sql_csv_line([_sql_csv_piece(f) for f in chosen])
-            return map(itemgetter(0), conn.execute(f"SELECT {line} {rest}", params))
+            return map(itemgetter(0), self._select(conn, request, line))
         return map(python_csv_line([f.type for f in chosen]), self._computed(conn, request, chosen))
+
+    def _select(self, conn: sqlite3.Connection, request: ExportRequest, columns: str) -> Rows:
+        rest, params = self.sql(request)
+        _map_file(conn)
+        return conn.execute(f"SELECT {columns} {rest}", params)
 
     def _computed(
         self, conn: sqlite3.Connection, request: ExportRequest, chosen: Sequence[ExportField]
