@@ -10,10 +10,6 @@ from textual.widgets import Label
 from console.status import StatusSnapshot
 from console.text import literal
 
-SYNC_PADDING = 2
-PROFILE_GAP = 4
-"""The profile's left padding: the space kept between the partner and the sync state."""
-
 
 class StatusBar(Horizontal):
     DEFAULT_CSS = """
@@ -42,7 +38,7 @@ class StatusBar(Horizontal):
         self._partner = Label(id="status-partner")
         self._profile = Label(profile_label, id="status-profile")
         self._sync = Label(id="status-sync")
-        self._sync_width = 0
+        self._sync_text_width = 0
 
     def compose(self) -> ComposeResult:
         yield self._partner
@@ -59,7 +55,7 @@ class StatusBar(Horizontal):
         self._partner.update(partner_text)
         sync = self._sync
         sync_text = Text(snapshot.sync_text())
-        self._sync_width = sync_text.cell_len + SYNC_PADDING
+        self._sync_text_width = sync_text.cell_len
         sync.update(sync_text)
         sync.tooltip = snapshot.sync_tooltip()
         overview = snapshot.overview
@@ -79,6 +75,9 @@ class StatusBar(Horizontal):
         width = self.content_size.width
         if not width:
             return
-        sync_width = min(self._sync_width, width * 3 // 5)
-        self._sync.styles.max_width = sync_width
-        self._partner.styles.max_width = max(width - sync_width - PROFILE_GAP, 0)
+        sync = self._sync
+        sync_width = min(self._sync_text_width + sync.styles.gutter.width, width * 3 // 5)
+        sync.styles.max_width = sync_width
+        # The profile's own padding stays as the gap between the partner and the sync state.
+        gap = self._profile.styles.gutter.width
+        self._partner.styles.max_width = max(width - sync_width - gap, 0)
