@@ -1,7 +1,12 @@
-"""Applying pushed actions (intents) to one partner's store, each at most once per key.
+"""Applying pushed actions (intents) to one partner's records, each at most once per key.
 
-Only applied keys are remembered: a rejected or conflicting action changed nothing, so
-evaluating it again cannot apply anything twice.
+Every kind is split in two: a planner that reads and validates the whole action and raises
+`Rejected`, and the write it returns. Nothing is written until the planner has accepted
+everything, so a rejected action changed nothing (docs/backend-api.md promises it). Only
+applied keys are remembered: evaluating a rejected action again cannot apply anything twice.
+
+The logic runs against `ActionStore`, which both the in-memory reference store and the team
+server's database store implement.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from backend.draw import Record
 from backend.store import PartnerStore
@@ -28,6 +33,10 @@ _TARGETS = {
 }
 _NOTE_TARGETS = {"client": ("clients", "no such client"), "alert": ("alerts", "no such alert")}
 MAX_NOTE_LENGTH = 10_000
+MAX_REASON_LENGTH = 1_000
+MAX_AUTHOR_LENGTH = 200
+MAX_KEY_LENGTH = 128
+MAX_ID_LENGTH = 64
 _NOTE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -35,41 +44,75 @@ class Rejected(Exception):
     """The action cannot apply; the message is shown to the user as is."""
 
 
+class ActionStore(Protocol):
+    """What applying an action needs from one partner's records."""
+
+    @property
+    def today(self) -> date: ...
+
+    def get(self, resource: str, record_id: str) -> Record | None: ...
+
+    def put(self, resource: str, record: Record) -> Record: ...
+
+    def update(self, resource: str, record_id: str, **changes: Any) -> Record: ...
+
+    def delete_client(self, client_id: str) -> bool: ...
+
+    def employee_emails(self) -> set[str]: ...
+
+    def new_note_id(self) -> str: ...
+
+    def is_applied(self, key: str) -> bool: ...
+
+    def remember(self, key: str) -> None: ...
+
+
+Write = Callable[[], Record | None]
+
+
 def apply_actions(partner: PartnerStore, actions: list[Action]) -> list[ActionResult]:
+    """The in-memory reference store: one lock around the batch keeps each action atomic."""
     with partner.lock:
         return [apply_action(partner, action) for action in actions]
 
 
-def apply_action(partner: PartnerStore, action: Action) -> ActionResult:
-    with partner.lock:
-        if action.key in partner.applied_keys:
-            return ActionResult(key=action.key, outcome=ActionOutcome.DUPLICATE)
-        try:
-            target = _target(partner, action)
-            if (
-                action.base_version is not None
-                and action.kind is not ActionKind.ADD_NOTE
-                and target["version"] != action.base_version
-            ):
-                return ActionResult(
-                    key=action.key,
-                    outcome=ActionOutcome.CONFLICT,
-                    reason=f"changed on the server since version {action.base_version}",
-                    current=target,
-                )
-            if action.kind is ActionKind.ADD_NOTE:
-                current = _note(partner, target, action.payload, action.target_id)
-            else:
-                current = _HANDLERS[action.kind](partner, target, action.payload)
-        except Rejected as rejected:
+def apply_action(store: ActionStore, action: Action, actor: str | None = None) -> ActionResult:
+    """Apply one action; `actor` (a person's email, team server only) is stamped on the change.
+
+    The caller holds whatever makes this atomic (a lock, or a database transaction).
+    """
+    if not 1 <= len(action.key) <= MAX_KEY_LENGTH:
+        return _rejected(action, f"key must be 1 to {MAX_KEY_LENGTH} characters")
+    if store.is_applied(action.key):
+        return ActionResult(key=action.key, outcome=ActionOutcome.DUPLICATE)
+    try:
+        target = _target(store, action)
+        if (
+            action.base_version is not None
+            and action.kind is not ActionKind.ADD_NOTE
+            and target["version"] != action.base_version
+        ):
             return ActionResult(
-                key=action.key, outcome=ActionOutcome.REJECTED, reason=str(rejected)
+                key=action.key,
+                outcome=ActionOutcome.CONFLICT,
+                reason=f"changed on the server since version {action.base_version}",
+                current=target,
             )
-        partner.applied_keys.add(action.key)
-        return ActionResult(key=action.key, outcome=ActionOutcome.APPLIED, current=current)
+        write = _PLANNERS[action.kind](store, target, action, actor)
+    except Rejected as rejected:
+        return _rejected(action, str(rejected))
+    current = write()
+    store.remember(action.key)
+    return ActionResult(key=action.key, outcome=ActionOutcome.APPLIED, current=current)
 
 
-def _target(partner: PartnerStore, action: Action) -> Record:
+def _rejected(action: Action, reason: str) -> ActionResult:
+    return ActionResult(
+        key=action.key[:MAX_KEY_LENGTH], outcome=ActionOutcome.REJECTED, reason=reason
+    )
+
+
+def _target(store: ActionStore, action: Action) -> Record:
     if action.kind is ActionKind.ADD_NOTE:
         # The action creates the note under the id the console chose (`target_id`), so the
         # console's offline copy and the server's are one record; the note's subject is named
@@ -82,31 +125,40 @@ def _target(partner: PartnerStore, action: Action) -> Record:
     else:
         resource, missing = _TARGETS[action.kind]
         subject_id = action.target_id
-    target = partner.get(resource, subject_id) if isinstance(subject_id, str) else None
+    if not isinstance(subject_id, str) or len(subject_id) > MAX_ID_LENGTH:
+        raise Rejected(missing)
+    target = store.get(resource, subject_id)
     if target is None:
         raise Rejected(missing)
     return target
 
 
-def _text(payload: dict[str, Any], name: str) -> str:
+def _text(payload: dict[str, Any], name: str, limit: int) -> str:
     value = payload.get(name)
     if not isinstance(value, str) or not value.strip():
         raise Rejected(f"{name} must be a non-empty string")
-    if len(value) > MAX_NOTE_LENGTH:
-        raise Rejected(f"{name} is longer than {MAX_NOTE_LENGTH} characters")
+    if len(value) > limit:
+        raise Rejected(f"{name} is longer than {limit} characters")
     return value
 
 
-def _employee_or_none(partner: PartnerStore, payload: dict[str, Any], name: str) -> str | None:
+def _employee_or_none(store: ActionStore, payload: dict[str, Any], name: str) -> str | None:
     if name not in payload:
         raise Rejected(f"{name} is required (an employee's email, or null)")
     value = payload[name]
     if value is None:
         return None
-    known = {employee["email"] for employee in partner.records("employees")}
-    if value not in known:
+    if not isinstance(value, str) or value not in store.employee_emails():
         raise Rejected(f"{name} must be the email of one of the partner's employees, or null")
-    return str(value)
+    return value
+
+
+def _new_note_id(store: ActionStore, note_id: Any, malformed: str, taken: str) -> str:
+    if not isinstance(note_id, str) or not _NOTE_ID.fullmatch(note_id):
+        raise Rejected(malformed)
+    if store.get("notes", note_id) is not None:
+        raise Rejected(taken)
+    return note_id
 
 
 def _open_alert(alert: Record) -> None:
@@ -114,21 +166,18 @@ def _open_alert(alert: Record) -> None:
         raise Rejected("the alert is already resolved")
 
 
+def _stamp(actor: str | None) -> dict[str, str]:
+    """`changed_by` on a record changed by a known person (team server only; optional field)."""
+    return {} if actor is None else {"changed_by": actor}
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _add_note(
-    partner: PartnerStore,
-    target_type: str,
-    target_id: str,
-    text: str,
-    author: str,
-    note_id: str | None = None,
-) -> Record:
-    note = {
-        # "a" keeps ids the server makes apart from generated ones.
-        "id": note_id or f"n-a{partner.head + 1}",
+def _note_record(note_id: str, target_type: str, target_id: str, text: str, author: str) -> Record:
+    return {
+        "id": note_id,
         "version": 0,
         "target_type": target_type,
         "target_id": target_id,
@@ -136,84 +185,108 @@ def _add_note(
         "text": text,
         "created_at": _now(),
     }
-    return partner.put("notes", note)
 
 
-def _end_services(partner: PartnerStore, client: Record, payload: dict[str, Any]) -> None:
-    partner.delete_client(client["id"])
+def _end_services(store: ActionStore, client: Record, action: Action, actor: str | None) -> Write:
+    def write() -> None:
+        store.delete_client(client["id"])
+
+    return write
 
 
-def _set_renewal_owner(partner: PartnerStore, renewal: Record, payload: dict[str, Any]) -> Record:
-    owner = payload.get("owner")
+def _set_renewal_owner(
+    store: ActionStore, renewal: Record, action: Action, actor: str | None
+) -> Write:
+    owner = action.payload.get("owner")
     if owner not in ("partner", "hubspot"):
         raise Rejected("owner must be 'partner' or 'hubspot'")
-    return partner.update("renewals", renewal["id"], communication_owner=owner)
+    changes = {"communication_owner": owner, **_stamp(actor)}
+    return lambda: store.update("renewals", renewal["id"], **changes)
 
 
-def _assign_owner(partner: PartnerStore, client: Record, payload: dict[str, Any]) -> Record:
-    owner = _employee_or_none(partner, payload, "owner_email")
-    return partner.update("clients", client["id"], owner_email=owner)
+def _assign_owner(store: ActionStore, client: Record, action: Action, actor: str | None) -> Write:
+    owner = _employee_or_none(store, action.payload, "owner_email")
+    changes = {"owner_email": owner, **_stamp(actor)}
+    return lambda: store.update("clients", client["id"], **changes)
 
 
-def _note(partner: PartnerStore, target: Record, payload: dict[str, Any], note_id: str) -> Record:
-    if not _NOTE_ID.fullmatch(note_id):
-        raise Rejected("a note id is 1 to 64 letters, digits, '-' or '_'")
-    if partner.get("notes", note_id) is not None:
-        raise Rejected("a note with this id already exists")
-    text = _text(payload, "text")
-    author = _text(payload, "author")
-    return _add_note(partner, payload["target_type"], target["id"], text, author, note_id)
+def _note(store: ActionStore, target: Record, action: Action, actor: str | None) -> Write:
+    note_id = _new_note_id(
+        store,
+        action.target_id,
+        "a note id is 1 to 64 letters, digits, '-' or '_'",
+        "a note with this id already exists",
+    )
+    text = _text(action.payload, "text", MAX_NOTE_LENGTH)
+    author = _text(action.payload, "author", MAX_AUTHOR_LENGTH)
+    # On the team server the author is the person whose token sent the note, not a claim.
+    note = _note_record(note_id, action.payload["target_type"], target["id"], text, actor or author)
+    return lambda: store.put("notes", note)
 
 
-def _ack(partner: PartnerStore, alert: Record, payload: dict[str, Any]) -> Record:
+def _ack(store: ActionStore, alert: Record, action: Action, actor: str | None) -> Write:
     _open_alert(alert)
-    return partner.update("alerts", alert["id"], status="acknowledged", snoozed_until=None)
+    changes = {"status": "acknowledged", "snoozed_until": None, **_stamp(actor)}
+    return lambda: store.update("alerts", alert["id"], **changes)
 
 
-def _snooze(partner: PartnerStore, alert: Record, payload: dict[str, Any]) -> Record:
+def _snooze(store: ActionStore, alert: Record, action: Action, actor: str | None) -> Write:
     _open_alert(alert)
+    payload = action.payload
+    until_text = payload.get("until")
     try:
-        until = date.fromisoformat(str(payload.get("until")))
+        if not isinstance(until_text, str):
+            raise ValueError(until_text)
+        until = date.fromisoformat(until_text)
     except ValueError:
         raise Rejected("until must be an ISO date (YYYY-MM-DD)") from None
-    if until <= partner.today:
-        raise Rejected(f"until must be after today ({partner.today.isoformat()})")
+    if until <= store.today:
+        raise Rejected(f"until must be after today ({store.today.isoformat()})")
     reason = payload.get("reason")
     if reason is not None and not isinstance(reason, str):
         raise Rejected("reason must be a string")
-    updated = partner.update(
-        "alerts", alert["id"], status="snoozed", snoozed_until=until.isoformat()
-    )
-    if reason and reason.strip():
-        # The alert has no reason field, so the reason is kept as a note on the alert.
-        author = payload.get("author")
-        if not isinstance(author, str) or not author.strip():
-            author = "partnerops"
-        note_id = payload.get("note_id")
-        if note_id is not None and (
-            not isinstance(note_id, str)
-            or not _NOTE_ID.fullmatch(note_id)
-            or partner.get("notes", note_id) is not None
-        ):
-            raise Rejected("note_id must be a new id of 1 to 64 letters, digits, '-' or '_'")
-        text = f"Snoozed until {until}: {reason}"
-        _add_note(partner, "alert", alert["id"], text, author, note_id)
-    return updated
+    if reason is not None and len(reason) > MAX_REASON_LENGTH:
+        raise Rejected(f"reason is longer than {MAX_REASON_LENGTH} characters")
+    changes = {"status": "snoozed", "snoozed_until": until.isoformat(), **_stamp(actor)}
+    if not (reason and reason.strip()):
+        return lambda: store.update("alerts", alert["id"], **changes)
+    # The alert has no reason field, so the reason is kept as a note on the alert.
+    author = payload.get("author")
+    if not isinstance(author, str) or not author.strip() or len(author) > MAX_AUTHOR_LENGTH:
+        author = "partnerops"
+    note_id = payload.get("note_id")
+    if note_id is not None:
+        wrong = "note_id must be a new id of 1 to 64 letters, digits, '-' or '_'"
+        note_id = _new_note_id(store, note_id, wrong, wrong)
+    text = f"Snoozed until {until}: {reason}"
+
+    def write() -> Record:
+        updated = store.update("alerts", alert["id"], **changes)
+        note = _note_record(
+            note_id or store.new_note_id(), "alert", alert["id"], text, actor or author
+        )
+        store.put("notes", note)
+        return updated
+
+    return write
 
 
-def _assign_alert(partner: PartnerStore, alert: Record, payload: dict[str, Any]) -> Record:
-    assignee = _employee_or_none(partner, payload, "assignee")
-    return partner.update("alerts", alert["id"], assignee=assignee)
+def _assign_alert(store: ActionStore, alert: Record, action: Action, actor: str | None) -> Write:
+    assignee = _employee_or_none(store, action.payload, "assignee")
+    changes = {"assignee": assignee, **_stamp(actor)}
+    return lambda: store.update("alerts", alert["id"], **changes)
 
 
-def _resolve(partner: PartnerStore, alert: Record, payload: dict[str, Any]) -> Record:
-    return partner.update("alerts", alert["id"], status="resolved", snoozed_until=None)
+def _resolve(store: ActionStore, alert: Record, action: Action, actor: str | None) -> Write:
+    changes = {"status": "resolved", "snoozed_until": None, **_stamp(actor)}
+    return lambda: store.update("alerts", alert["id"], **changes)
 
 
-_HANDLERS: dict[ActionKind, Callable[[PartnerStore, Record, dict[str, Any]], Record | None]] = {
+_PLANNERS: dict[ActionKind, Callable[[ActionStore, Record, Action, str | None], Write]] = {
     ActionKind.END_SERVICES: _end_services,
     ActionKind.SET_RENEWAL_OWNER: _set_renewal_owner,
     ActionKind.ASSIGN_OWNER: _assign_owner,
+    ActionKind.ADD_NOTE: _note,
     ActionKind.ACK_ALERT: _ack,
     ActionKind.SNOOZE_ALERT: _snooze,
     ActionKind.ASSIGN_ALERT: _assign_alert,

@@ -21,6 +21,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.actions import apply_actions
+from backend.bodies import (
+    ApiException,
+    body_schema,
+    check_batch,
+    document_bodies,
+    parse_body,
+    read_body,
+    validation_message,
+)
 from backend.faults import Faults, RequestFaults
 from backend.store import PartnerStore, Store, TokenExpired
 from backend.world import apply_world_moves
@@ -35,7 +44,6 @@ from sync.wire import (
     ChangePage,
 )
 
-MAX_ACTIONS_PER_BATCH = MAX_PAGE_SIZE
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 _STATUS_ERRORS = {404: "not_found", 405: "method_not_allowed"}
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -44,19 +52,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     429: {"model": ApiError, "description": "Rate limited (fault switch); see Retry-After"},
     500: {"model": ApiError, "description": "Server error (or the error-rate fault switch)"},
 }
-
-
-class ApiException(Exception):
-    """Any non-2xx answer; rendered as a `wire.ApiError` body."""
-
-    def __init__(
-        self, status: int, error: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error = error
-        self.message = message
-        self.headers = headers
 
 
 @dataclass(frozen=True)
@@ -72,14 +67,6 @@ def _error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _validation_message(exc: RequestValidationError) -> str:
-    parts = []
-    for problem in exc.errors()[:5]:
-        where = ".".join(str(part) for part in problem.get("loc", ()))
-        parts.append(f"{where}: {problem.get('msg', 'invalid')}")
-    return "; ".join(parts) or "invalid request"
-
-
 def _install_error_handlers(app: FastAPI) -> None:
     async def api_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiException)
@@ -92,7 +79,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return _error_response(422, "invalid_request", _validation_message(exc))
+        return _error_response(422, "invalid_request", validation_message(exc.errors()))
 
     async def crashed(request: Request, exc: Exception) -> JSONResponse:
         return _error_response(500, "internal_error", "the server failed to answer")
@@ -119,6 +106,7 @@ def create_app(store: Store) -> FastAPI:
     )
     app.state.store = store
     _install_error_handlers(app)
+    document_bodies(app, [ActionBatch, Faults])
     bearer = HTTPBearer(auto_error=False, description="One partner's token")
 
     def authenticated(
@@ -209,14 +197,13 @@ def create_app(store: Store) -> FastAPI:
         f"{API_PREFIX}/actions",
         response_model=ActionResults,
         tags=["sync"],
-        responses=_ERRORS,
+        responses={**_ERRORS, 413: {"model": ApiError, "description": "Body too large"}},
+        openapi_extra=body_schema(ActionBatch),
     )
-    async def actions(batch: ActionBatch, who: Annotated[Caller, Depends(caller)]) -> Response:
+    async def actions(request: Request, who: Annotated[Caller, Depends(caller)]) -> Response:
         """Apply intents, each at most once per key; one result per action, in order."""
-        if len(batch.actions) > MAX_ACTIONS_PER_BATCH:
-            raise ApiException(
-                422, "too_many_actions", f"send at most {MAX_ACTIONS_PER_BATCH} actions a batch"
-            )
+        batch = parse_body(ActionBatch, await read_body(request))
+        check_batch(batch)
         results = ActionResults(results=apply_actions(who.partner, batch.actions))
         return _respond(results.model_dump_json().encode(), who.faults)
 
@@ -224,11 +211,18 @@ def create_app(store: Store) -> FastAPI:
     async def get_faults(partner: Annotated[PartnerStore, Depends(authenticated)]) -> Faults:
         return store.faults
 
-    @app.put(f"{API_PREFIX}/admin/faults", response_model=Faults, tags=["admin"], responses=_ERRORS)
+    @app.put(
+        f"{API_PREFIX}/admin/faults",
+        response_model=Faults,
+        tags=["admin"],
+        responses=_ERRORS,
+        openapi_extra=body_schema(Faults),
+    )
     async def put_faults(
-        settings: Faults, partner: Annotated[PartnerStore, Depends(authenticated)]
+        request: Request, partner: Annotated[PartnerStore, Depends(authenticated)]
     ) -> Faults:
         """Replace the misbehaviour switches (store-wide; any partner's token may set them)."""
+        settings = parse_body(Faults, await read_body(request))
         store.faults = settings
         return settings
 

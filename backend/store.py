@@ -18,7 +18,7 @@ import secrets
 import threading
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, KeysView
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -37,6 +37,9 @@ CLIENT_DEPENDENTS = (
     ("alerts", "client_id"),
     ("notes", "target_id"),
 )
+# Applied action keys kept per partner. A console sends a key again only while the action waits
+# in its outbox, so forgetting the oldest of this many cannot make a retry apply twice.
+MAX_REMEMBERED_KEYS = 100_000
 
 
 class TokenExpired(Exception):
@@ -184,7 +187,8 @@ class PartnerStore:
         self.today = today
         self.lock = threading.RLock()
         self.head = 0
-        self.applied_keys: set[str] = set()
+        # Insertion-ordered, so the oldest key goes first once MAX_REMEMBERED_KEYS is reached.
+        self._applied: dict[str, None] = {}
         self.feeds = {resource: ResourceFeed() for resource in RESOURCE_MODELS}
         with paused_gc():
             # Parents first, so a pull in RESOURCE_MODELS order never sees an orphan.
@@ -192,6 +196,28 @@ class PartnerStore:
                 self.head = feed.load(records.get(resource, []), self.head + 1)
         if len(self.feeds["partner"].records) != 1:
             raise ValueError(f"partner {index} must have exactly one partner record")
+
+    @property
+    def applied_keys(self) -> KeysView[str]:
+        return self._applied.keys()
+
+    def is_applied(self, key: str) -> bool:
+        return key in self._applied
+
+    def remember(self, key: str) -> None:
+        """Keep an applied key; beyond the bound the oldest is forgotten (issue 20.4)."""
+        with self.lock:
+            self._applied[key] = None
+            if len(self._applied) > MAX_REMEMBERED_KEYS:
+                del self._applied[next(iter(self._applied))]
+
+    def employee_emails(self) -> set[str]:
+        with self.lock:
+            return {employee["email"] for employee in self.feeds["employees"].records.values()}
+
+    def new_note_id(self) -> str:
+        # "a" keeps ids the server makes apart from generated ones.
+        return f"n-a{self.head + 1}"
 
     @property
     def partner(self) -> Record:
