@@ -11,6 +11,7 @@ the closures in `create_app` at definition time, which string annotations would 
 
 import asyncio
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -61,13 +62,13 @@ class Caller:
 
 
 def _error_response(
-    status: int, error: str, message: str, headers: dict[str, str] | None = None
+    status: int, error: str, message: str, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     body = ApiError(error=error, message=message).model_dump()
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI) -> None:
     async def api_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiException)
         return _error_response(exc.status, exc.error, exc.message, exc.headers)
@@ -105,7 +106,7 @@ def create_app(store: Store) -> FastAPI:
         redoc_url=None,
     )
     app.state.store = store
-    _install_error_handlers(app)
+    install_error_handlers(app)
     document_bodies(app, [ActionBatch, Faults])
     bearer = HTTPBearer(auto_error=False, description="One partner's token")
 

@@ -7,7 +7,7 @@ take the `Request` instead, authenticate through their dependency, then call `re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
@@ -63,7 +63,7 @@ def parse_body(model: type[Model], body: bytes) -> Model:
         raise ApiException(422, "invalid_request", validation_message(invalid.errors())) from None
 
 
-def validation_message(errors: list[Any]) -> str:
+def validation_message(errors: Sequence[Any]) -> str:
     parts = []
     for problem in errors[:5]:
         where = ".".join(str(part) for part in problem.get("loc", ()))

@@ -14,8 +14,10 @@ import time
 from datetime import date
 from pathlib import Path
 from types import TracebackType
+from typing import Generic, TypeVar
 
 import uvicorn
+from fastapi import FastAPI
 
 from backend.app import create_app
 from backend.datafile import load_store
@@ -24,6 +26,7 @@ from backend.store import Store
 
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
+Served = TypeVar("Served")
 
 
 def is_loopback(host: str) -> bool:
@@ -35,7 +38,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -52,22 +55,25 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _url(host: str, sock: socket.socket) -> str:
+def socket_url(host: str, sock: socket.socket) -> str:
     port = sock.getsockname()[1]
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _uvicorn(store: Store) -> uvicorn.Server:
-    config = uvicorn.Config(
-        create_app(store), log_level="warning", access_log=False, lifespan="off"
-    )
+def uvicorn_server(app: FastAPI) -> uvicorn.Server:
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     return uvicorn.Server(config)
 
 
-class RunningServer:
-    """A backend serving in a daemon thread. `stop()` shuts it down; also a context manager."""
+class RunningServer(Generic[Served]):
+    """A backend serving in a daemon thread. `stop()` shuts it down; also a context manager.
 
-    def __init__(self, store: Store, server: uvicorn.Server, sock: socket.socket, url: str) -> None:
+    `store` is what it serves: the in-memory `Store`, or the team server's database engine.
+    """
+
+    def __init__(
+        self, store: Served, server: uvicorn.Server, sock: socket.socket, url: str
+    ) -> None:
         self.store = store
         self.url = url
         self._server = server
@@ -94,7 +100,7 @@ class RunningServer:
             self._thread.join(STOP_TIMEOUT_S)
         self._socket.close()
 
-    def __enter__(self) -> RunningServer:
+    def __enter__(self) -> RunningServer[Served]:
         return self
 
     def __exit__(
@@ -106,10 +112,16 @@ class RunningServer:
         self.stop()
 
 
-def start_in_thread(store: Store, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+def start_in_thread(store: Store, host: str = "127.0.0.1", port: int = 0) -> RunningServer[Store]:
     """Serve `store` in a background thread; returns once it accepts requests."""
-    sock = _bind(host, port)
-    running = RunningServer(store, _uvicorn(store), sock, _url(host, sock))
+    return start_app_in_thread(create_app(store), store, host, port)
+
+
+def start_app_in_thread(
+    app: FastAPI, served: Served, host: str = "127.0.0.1", port: int = 0
+) -> RunningServer[Served]:
+    sock = bind_socket(host, port)
+    running = RunningServer(served, uvicorn_server(app), sock, socket_url(host, sock))
     running._start()
     return running
 
@@ -145,12 +157,12 @@ def serve(
     # The portfolio lives as long as the process: keep the collector from rescanning it.
     gc.collect()
     gc.freeze()
-    sock = _bind(host, port)
+    sock = bind_socket(host, port)
     for name, token in store.credentials():
         print(f"partner {name}: token {token}", flush=True)
-    print(f"listening on {_url(host, sock)}", flush=True)
+    print(f"listening on {socket_url(host, sock)}", flush=True)
     try:
-        _uvicorn(store).run(sockets=[sock])
+        uvicorn_server(create_app(store)).run(sockets=[sock])
     except KeyboardInterrupt:
         pass  # uvicorn shut down gracefully, then re-raised the Ctrl-C it had caught
     finally:

@@ -1,0 +1,45 @@
+"""Fixtures for the team server: every test runs on SQLite and on a real PostgreSQL.
+
+PostgreSQL 16 comes from the `pgserver` wheel (in the test extras): one server per test run,
+a fresh database per test.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from server_helpers import Team, start_team
+
+_databases = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL or path with nothing in it yet."""
+    if request.param == "sqlite":
+        return str(tmp_path / "team.sqlite3")
+    server = request.getfixturevalue("postgres")
+    name = f"team_{next(_databases)}"
+    server.psql(f"CREATE DATABASE {name};")  # type: ignore[attr-defined]
+    uri: str = server.get_uri(name)  # type: ignore[attr-defined]
+    return uri
+
+
+@pytest.fixture
+def team(database: str) -> Iterator[Team]:
+    with start_team(database) as started:
+        yield started
