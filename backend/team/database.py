@@ -62,7 +62,12 @@ def open_engine(database: str) -> Engine:
         if url != "sqlite://":
             Path(make_url(url).database or "").touch(mode=0o600, exist_ok=True)
         return engine
-    return create_engine(url, pool_size=20, max_overflow=30, pool_pre_ping=True)
+    try:
+        return create_engine(url, pool_size=20, max_overflow=30, pool_pre_ping=True)
+    except ModuleNotFoundError:
+        raise DatabaseError(
+            "PostgreSQL needs the driver: pip install 'partnerops[postgres]'"
+        ) from None
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -7,6 +7,7 @@ a fresh database per test.
 from __future__ import annotations
 
 import itertools
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,10 +18,12 @@ _databases = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def postgres() -> Iterator[object]:
     import pgserver
 
-    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    # Not under pytest's tmp dir: as root, pgserver runs PostgreSQL as its own user, which
+    # must reach the data directory (pytest's is private to root).
+    server = pgserver.get_server(tempfile.mkdtemp(prefix="partnerops-pg-"), cleanup_mode="delete")
     try:
         yield server
     finally:
