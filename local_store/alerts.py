@@ -66,6 +66,7 @@ class AlertDetail(NamedTuple):
     health_score: int | None
     health_reasons: tuple[dict[str, Any], ...]
     client_crm_url: str | None
+    changed_by: str | None = None
 
 
 def _date(text: str | None) -> date | None:
@@ -161,6 +162,10 @@ def alert_detail(conn: sqlite3.Connection, alert_id: str, today: date) -> AlertD
             "AND target_id = ? ORDER BY created_at, id"
         )
     notes = tuple(AlertNote(*note) for note in conn.execute(sql, (alert_id,)))
+    changed_by = None
+    if row.source == "backend":
+        by = conn.execute("SELECT changed_by FROM alert WHERE id = ?", (alert_id,)).fetchone()
+        changed_by = by[0] if by else None
     return AlertDetail(
         row=row,
         rule=rule,
@@ -171,6 +176,7 @@ def alert_detail(conn: sqlite3.Connection, alert_id: str, today: date) -> AlertD
         health_score=score,
         health_reasons=tuple(_json(reasons, [])),
         client_crm_url=crm_url,
+        changed_by=changed_by,
     )
 
 

@@ -48,7 +48,16 @@ def _to_version_3(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM signals_run")
 
 
-STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_version_2, 2: _to_version_3}
+def _to_version_4(conn: sqlite3.Connection) -> None:
+    # Who last triaged a backend alert, as a team server reports it (issue 17).
+    conn.execute("ALTER TABLE alert ADD COLUMN changed_by VARCHAR")
+
+
+STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _to_version_2,
+    2: _to_version_3,
+    3: _to_version_4,
+}
 """STEPS[n] migrates schema version n to n + 1. An empty file gets the current schema at once
 (built from the tables), so steps only ever run on caches written by an older partnerops."""
 

@@ -170,6 +170,7 @@ class AlertRow(SQLModel, table=True):
     status: str = Field(index=True)
     assignee: str | None
     snoozed_until: date | None
+    changed_by: str | None = None  # who last triaged it, from a team server (schema 4)
 
 
 class NoteRow(SQLModel, table=True):

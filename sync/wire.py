@@ -160,6 +160,8 @@ class Client(WireRecord):
     crm_url: str
     account_url: str
     services_status: ServicesStatus
+    changed_by: str | None = None
+    """The person whose action last changed the record (team server only)."""
 
 
 class Subscription(WireRecord):
@@ -186,6 +188,8 @@ class Renewal(WireRecord):
     mrr_now_cents: Annotated[int, Field(ge=0)]
     mrr_change_cents: int
     last_active_employee: str | None
+    changed_by: str | None = None
+    """The person whose action last changed the record (team server only)."""
 
 
 class Usage(WireRecord):
@@ -233,6 +237,8 @@ class Alert(WireRecord):
     status: AlertStatus
     assignee: str | None
     snoozed_until: date | None = None
+    changed_by: str | None = None
+    """Who last acknowledged, snoozed, assigned or resolved it (team server only)."""
 
 
 class Note(WireRecord):

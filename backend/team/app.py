@@ -255,14 +255,13 @@ def create_team_app(
 
     def apply_batch(person: Person, batch: ActionBatch) -> list[ActionResult]:
         # One transaction per batch under the partner's lock: commits stay in change order.
-        results = []
         with write_engine.begin() as connection:
             head = lock_partner(connection, person.partner_id)
             store = PartnerRecords(connection, person.partner_id, current_day(), head)
-            for action in batch.actions:
-                result = apply_action(store, action, actor=person.email)
-                audit.record_outcome(connection, person.partner_id, person.email, action, result)
-                results.append(result)
+            results = [apply_action(store, action, actor=person.email) for action in batch.actions]
+            store.finish()
+            outcomes = list(zip(batch.actions, results, strict=True))
+            audit.record_outcomes(connection, person.partner_id, person.email, outcomes)
         return results
 
     @app.post(

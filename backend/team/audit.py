@@ -18,24 +18,30 @@ AUDIT = table(TeamAudit.__tablename__)
 AUDIT_FIELDS = ("id", "at", "actor", "kind", "target_id", "key", "outcome", "reason")
 
 
-def record_outcome(
-    connection: Connection, partner_id: int, actor: str, action: Action, result: ActionResult
+def record_outcomes(
+    connection: Connection,
+    partner_id: int,
+    actor: str,
+    outcomes: list[tuple[Action, ActionResult]],
 ) -> None:
     """One row per outcome; a duplicate repeats an earlier row, so it adds none."""
-    if result.outcome is ActionOutcome.DUPLICATE:
-        return
-    connection.execute(
-        insert(AUDIT).values(
-            partner_id=partner_id,
-            at=now_text(),
-            actor=actor,
-            kind=action.kind.value,
-            target_id=action.target_id[:64],
-            key=result.key,
-            outcome=result.outcome.value,
-            reason=result.reason,
-        )
-    )
+    at = now_text()
+    rows = [
+        {
+            "partner_id": partner_id,
+            "at": at,
+            "actor": actor,
+            "kind": action.kind.value,
+            "target_id": action.target_id[:64],
+            "key": result.key,
+            "outcome": result.outcome.value,
+            "reason": result.reason,
+        }
+        for action, result in outcomes
+        if result.outcome is not ActionOutcome.DUPLICATE
+    ]
+    if rows:
+        connection.execute(insert(AUDIT), rows)
 
 
 def read_audit(

@@ -63,7 +63,9 @@ def open_engine(database: str) -> Engine:
             Path(make_url(url).database or "").touch(mode=0o600, exist_ok=True)
         return engine
     try:
-        return create_engine(url, pool_size=20, max_overflow=30, pool_pre_ping=True)
+        # No pre-ping (a round trip per request); a dropped connection is detected on use
+        # and the pool replaced.
+        return create_engine(url, pool_size=20, max_overflow=30, pool_recycle=1800)
     except ModuleNotFoundError:
         raise DatabaseError(
             "PostgreSQL needs the driver: pip install 'partnerops[postgres]'"

@@ -3,7 +3,7 @@
 `PartnerRecords` implements `backend.actions.ActionStore`, so the team server applies actions
 with the very code the reference backend uses. It works inside the caller's transaction, which
 must have locked the partner first (`lock_partner`): writes to a partner are then serialised
-and their change numbers commit in order.
+and their change numbers commit in order. Call `finish` before the transaction commits.
 """
 
 from __future__ import annotations
@@ -98,6 +98,9 @@ class PartnerRecords:
         self.partner_id = partner_id
         self._today = today
         self.head = head
+        self._stored_head = head
+        # Applied keys, written in one statement by `finish` (a batch holds many).
+        self._new_keys: dict[str, None] = {}
 
     @property
     def today(self) -> date:
@@ -111,11 +114,28 @@ class PartnerRecords:
         )
 
     def _next_seq(self) -> int:
+        # The partner's row is locked for the whole transaction, so its head is written once,
+        # by `finish`.
         self.head += 1
-        self.connection.execute(
-            update(PARTNERS).where(PARTNERS.c.id == self.partner_id).values(head=self.head)
-        )
         return self.head
+
+    def finish(self) -> None:
+        """Write what was held back: the partner's head and the applied keys."""
+        if self.head != self._stored_head:
+            self.connection.execute(
+                update(PARTNERS).where(PARTNERS.c.id == self.partner_id).values(head=self.head)
+            )
+            self._stored_head = self.head
+        if self._new_keys:
+            applied_at = now_text()
+            self.connection.execute(
+                insert(APPLIED_KEYS),
+                [
+                    {"partner_id": self.partner_id, "key": key, "applied_at": applied_at}
+                    for key in self._new_keys
+                ],
+            )
+            self._new_keys = {}
 
     def get(self, resource: str, record_id: str) -> Record | None:
         body = self.connection.execute(
@@ -195,15 +215,15 @@ class PartnerRecords:
         return f"n-t{secrets.token_hex(6)}"
 
     def is_applied(self, key: str) -> bool:
+        if key in self._new_keys:
+            return True
         query = select(func.count()).where(
             APPLIED_KEYS.c.partner_id == self.partner_id, APPLIED_KEYS.c.key == key
         )
         return bool(self.connection.execute(query).scalar_one())
 
     def remember(self, key: str) -> None:
-        self.connection.execute(
-            insert(APPLIED_KEYS).values(partner_id=self.partner_id, key=key, applied_at=now_text())
-        )
+        self._new_keys[key] = None
 
 
 def forget_old_keys(connection: Connection, days: int = KEY_RETENTION_DAYS) -> int:

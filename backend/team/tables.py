@@ -7,18 +7,23 @@ changes); a test compares the migrated database with these classes, so they cann
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Index, Integer, Table, Text
+from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 # BIGINT on PostgreSQL; on SQLite only INTEGER PRIMARY KEY numbers rows itself.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+class TeamTable(SQLModel, registry=registry()):
+    """The server's own registry: its metadata holds its tables only, not the console's."""
+
+
 def table(name: str) -> Table:
     """The Core table of one of the classes below (for fast bulk SQL)."""
-    return SQLModel.metadata.tables[name]
+    return TeamTable.metadata.tables[name]
 
 
-class TeamMeta(SQLModel, table=True):
+class TeamMeta(TeamTable, table=True):
     """Server-wide facts; `instance` (random, made by the first migration) is in every token."""
 
     __tablename__ = "team_meta"
@@ -27,7 +32,7 @@ class TeamMeta(SQLModel, table=True):
     value: str = Field(max_length=200)
 
 
-class TeamPartner(SQLModel, table=True):
+class TeamPartner(TeamTable, table=True):
     """One partner (agency). `head` is its change counter: every write takes `head + 1`."""
 
     __tablename__ = "team_partner"
@@ -38,7 +43,7 @@ class TeamPartner(SQLModel, table=True):
     head: int = Field(default=0, sa_type=BigInteger)
 
 
-class TeamRecord(SQLModel, table=True):
+class TeamRecord(TeamTable, table=True):
     """One record of one resource; `body` is its JSON as served (null: deleted, a tombstone)."""
 
     __tablename__ = "team_record"
@@ -56,7 +61,7 @@ class TeamRecord(SQLModel, table=True):
     body: str | None = Field(default=None, sa_type=Text)
 
 
-class TeamPerson(SQLModel, table=True):
+class TeamPerson(TeamTable, table=True):
     """A person's token, stored as its SHA-256 only; scoped to one partner."""
 
     __tablename__ = "team_person"
@@ -70,7 +75,7 @@ class TeamPerson(SQLModel, table=True):
     revoked_at: str | None = Field(default=None, max_length=32)
 
 
-class TeamAppliedKey(SQLModel, table=True):
+class TeamAppliedKey(TeamTable, table=True):
     """Applied action keys, kept for `KEY_RETENTION_DAYS` (at-most-once across restarts)."""
 
     __tablename__ = "team_applied_key"
@@ -80,7 +85,7 @@ class TeamAppliedKey(SQLModel, table=True):
     applied_at: str = Field(max_length=32, index=True)
 
 
-class TeamAudit(SQLModel, table=True):
+class TeamAudit(TeamTable, table=True):
     """Who did what: one row per action outcome except duplicates."""
 
     __tablename__ = "team_audit"

@@ -90,6 +90,7 @@ def _refresh_partner(engine: Engine, records: Records) -> RefreshReport:
         store = PartnerRecords(connection, partner_id, _today(), head)
         for resource in RESOURCE_MODELS:
             _merge_resource(store, resource, records.get(resource, []), report)
+        store.finish()
     return report
 
 

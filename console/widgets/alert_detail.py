@@ -51,6 +51,10 @@ def detail_text(detail: AlertDetail) -> Text:
     text.append(" · assigned to ")
     text.append_text(literal(row.assignee or "nobody"))
     text.append("\n")
+    if detail.changed_by:
+        text.append("Last triaged by ", style="dim")
+        text.append_text(literal(detail.changed_by, "dim"))
+        text.append("\n")
     if detail.health_score is not None:
         band = health_band(detail.health_score)
         text.append(f"Health {detail.health_score} ({band})", style="bold")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 from server_helpers import EMAILS, Team, act, pull
 
 from local_store import alert_triage
+from local_store.alerts import alert_detail
 from local_store.database import open_cache
 from sync.engine import run_sync
 from sync.wire import RESOURCE_MODELS
@@ -40,9 +42,11 @@ def test_one_acknowledges_offline_the_other_sees_it_and_who(team: Team, tmp_path
     conn = open_cache(dana.cache_path)
     try:
         status = conn.execute("SELECT status FROM alert WHERE id = ?", (alert_id,)).fetchone()
+        detail = alert_detail(conn, alert_id, datetime.now(UTC).date())
     finally:
         conn.close()
     assert status == ("acknowledged",)
+    assert detail is not None and detail.changed_by == EMAILS["lee"]  # the console shows who
     with team.client("dana") as client:
         alert = next(a for a in pull(client, "alerts")[0] if a["id"] == alert_id)
         assert alert["changed_by"] == EMAILS["lee"]
