@@ -11,7 +11,7 @@ import asyncio
 import base64
 import binascii
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -21,6 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, select
+from sqlalchemy.engine import Connection
 
 from backend.actions import apply_action
 from backend.app import install_error_handlers
@@ -34,10 +35,11 @@ from backend.bodies import (
 )
 from backend.faults import Faults, FaultState, RequestFaults
 from backend.team import audit
-from backend.team.database import schema_is_current, writer
+from backend.team.database import reader, schema_is_current, writer
 from backend.team.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from backend.team.people import Person, authenticate
-from backend.team.records import PartnerRecords, feed_page, lock_partner, partner_head
+from backend.team.readahead import ReadAhead
+from backend.team.records import PartnerRecords, feed_page, lock_partner
 from backend.team.tables import TeamMeta, table
 from backend.team.upstream import Refresher
 from sync.wire import (
@@ -136,17 +138,24 @@ def create_team_app(
     document_bodies(app, [ActionBatch, Faults])
     instance = _instance(engine)
     write_engine = writer(engine)
+    read_engine = reader(engine)
+    read_ahead = ReadAhead(read_engine)
     switches = FaultBox(FaultState(Faults()))
     current_day = today or (lambda: datetime.now(UTC).date())
     bearer = HTTPBearer(auto_error=False, description="One person's token")
 
+    def reading() -> Iterator[Connection]:
+        """One connection per request for its reads: the token check and the page share it."""
+        with read_engine.connect() as connection:
+            yield connection
+
     def authenticated(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+        connection: Annotated[Connection, Depends(reading)],
     ) -> Person:
         person = None
         if credentials is not None:
-            with engine.connect() as connection:
-                person = authenticate(connection, credentials.credentials)
+            person = authenticate(connection, credentials.credentials)
         if person is None:
             raise ApiException(
                 401,
@@ -220,6 +229,7 @@ def create_team_app(
     def changes(
         resource: str,
         who: Annotated[Caller, Depends(caller)],
+        connection: Annotated[Connection, Depends(reading)],
         since: Annotated[str | None, Query(description="Token from a previous page")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     ) -> Response:
@@ -227,17 +237,21 @@ def create_team_app(
         if resource not in RESOURCE_MODELS:
             known = ", ".join(RESOURCE_MODELS)
             raise ApiException(404, "unknown_resource", f"no resource {resource!r}; use {known}")
-        partner_id = who.person.partner_id
-        with engine.connect() as connection:
-            since_seq = 0
-            if since is not None:
-                head = partner_head(connection, partner_id)
-                try:
-                    since_seq = parse_change_token(instance, partner_id, resource, since, head)
-                except TokenExpired as expired:
-                    raise ApiException(410, "token_expired", f"{expired}; resync in full") from None
-            page = feed_page(connection, partner_id, resource, since_seq, limit)
-        next_token = change_token(instance, partner_id, resource, page.next_seq)
+        person = who.person
+        since_seq = 0
+        if since is not None:
+            # The head read with the token: no token issued before this request is beyond it.
+            try:
+                since_seq = parse_change_token(
+                    instance, person.partner_id, resource, since, person.head
+                )
+            except TokenExpired as expired:
+                raise ApiException(410, "token_expired", f"{expired}; resync in full") from None
+        page = read_ahead.take(person.partner_id, resource, since_seq, limit, person.head)
+        if page is None:
+            page = feed_page(connection, person.partner_id, resource, since_seq, limit)
+        read_ahead.read_next(person.partner_id, resource, page, limit)
+        next_token = change_token(instance, person.partner_id, resource, page.next_seq)
         body = "".join(
             (
                 '{"items":[',
@@ -286,7 +300,7 @@ def create_team_app(
         format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
     ) -> Response:
         """The partner's audit trail, oldest first (an admin's token only)."""
-        with engine.connect() as connection:
+        with read_engine.connect() as connection:
             rows = audit.read_audit(connection, person.partner_id, after, limit)
         if format == "csv":
             return Response(audit.audit_csv(rows), media_type="text/csv; charset=utf-8")

@@ -94,6 +94,14 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(writes=True)
 
 
+def reader(engine: Engine) -> Engine:
+    """The engine for a request's reads. On PostgreSQL in autocommit: each statement sees the
+    latest commits, and returning the connection to the pool costs no ROLLBACK round trip."""
+    if is_sqlite(engine):
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def _alembic_config(connection: Connection) -> Any:
     from alembic.config import Config
 

@@ -36,6 +36,7 @@ class Person:
     partner_name: str
     email: str
     role: str
+    head: int  # the partner's change counter when the token was checked
 
     @property
     def is_admin(self) -> bool:
@@ -123,14 +124,21 @@ def authenticate(connection: Connection, token: str) -> Person | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
     query = (
-        select(PEOPLE.c.id, PEOPLE.c.partner_id, PEOPLE.c.email, PEOPLE.c.role, PARTNERS.c.name)
+        select(
+            PEOPLE.c.id,
+            PEOPLE.c.partner_id,
+            PEOPLE.c.email,
+            PEOPLE.c.role,
+            PARTNERS.c.name,
+            PARTNERS.c.head,
+        )
         .join(PARTNERS, PARTNERS.c.id == PEOPLE.c.partner_id)
         .where(PEOPLE.c.token_hash == hash_token(token), PEOPLE.c.revoked_at.is_(None))
     )
     row = connection.execute(query).first()
     if row is None:
         return None
-    return Person(row.id, row.partner_id, row.name, row.email, row.role)
+    return Person(row.id, row.partner_id, row.name, row.email, row.role, row.head)
 
 
 def list_partners(engine: Engine) -> list[str]:

@@ -53,12 +53,6 @@ def lock_partner(connection: Connection, partner_id: int) -> int:
     return int(connection.execute(query).scalar_one())
 
 
-def partner_head(connection: Connection, partner_id: int) -> int:
-    return int(
-        connection.execute(select(PARTNERS.c.head).where(PARTNERS.c.id == partner_id)).scalar_one()
-    )
-
-
 @dataclass
 class FeedPage:
     bodies: list[str]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -97,3 +98,21 @@ def test_fault_switches_do_not_exist_without_the_test_flag(team: Team) -> None:
         assert dana.get("/v1/admin/faults").status_code == 404
         assert dana.put("/v1/admin/faults", json={"error_rate": 1.0}).status_code in (404, 405)
         assert dana.get("/v1/changes/partner").status_code == 200
+
+
+def test_a_page_read_ahead_is_not_served_after_a_write(team: Team) -> None:
+    with team.client("lee") as lee:
+        first = lee.get("/v1/changes/alerts", params={"limit": 5}).json()
+        time.sleep(0.3)  # the server reads page 2 (since first["next"], limit 5) ahead
+        _, _, before = pull(lee, "alerts")
+        # Another page size is another read-ahead key: this leaves page 2 where it waits.
+        peek = lee.get("/v1/changes/alerts", params={"limit": 6, "since": first["next"]}).json()
+        target = next(a["id"] for a in peek["items"][:5] if a["status"] != "resolved")
+        [result] = act(lee, {"key": "ra", "kind": "ack_alert", "target_id": target})
+        assert result["outcome"] == "applied"
+        rest, _, _ = pull(lee, "alerts", since=first["next"], limit=5)
+        ids = [item["id"] for item in rest]
+        # A stale page 2 would hold the alert at its old version, before its new one at the end.
+        assert ids.count(target) == 1 and rest[-1]["id"] == target
+        assert rest[-1]["version"] == result["current"]["version"]
+        assert pull(lee, "alerts", since=before)[0] == [rest[-1]]
