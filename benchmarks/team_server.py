@@ -293,14 +293,14 @@ def server_side_quantiles(url: str, route: str) -> dict[str, str]:
     buckets: list[tuple[float, float]] = []
     for line in httpx.get(f"{url}/metrics").text.splitlines():
         if line.startswith("partnerops_request_seconds_bucket") and f'route="{route}"' in line:
-            bound = line.split('le="')[1].split('"')[0]
-            buckets.append((float(bound), float(line.rsplit(" ", 1)[1])))
+            upper = line.split('le="')[1].split('"')[0]
+            buckets.append((float(upper), float(line.rsplit(" ", 1)[1])))
     buckets.sort()
     total = buckets[-1][1] if buckets else 0.0
     quantiles = {}
     for name, fraction in (("p50", 0.5), ("p95", 0.95)):
-        bound = next((b for b, count in buckets if count >= fraction * total), float("inf"))
-        quantiles[name] = f"<= {bound * 1000:g} ms"
+        limit = next((b for b, count in buckets if count >= fraction * total), float("inf"))
+        quantiles[name] = f"<= {limit * 1000:g} ms"
     return quantiles
 
 
