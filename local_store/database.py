@@ -70,7 +70,8 @@ def open_cache(path: Path, *, create: bool = False) -> sqlite3.Connection:
     if version < SCHEMA_VERSION:
         from local_store.migrations import migrate
 
-        migrate(conn)
+        with write_transaction(conn):
+            migrate(conn, SCHEMA_VERSION)
     return conn
 
 

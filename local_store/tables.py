@@ -1,9 +1,8 @@
 """The cache's tables, one per entity of PRODUCT.md §3.
 
-These SQLModel classes are the single definition of the schema: migrations create tables from
-them and the bulk writers take their column lists from them. Hot read paths (the TUI's first
-paint, exports) use plain `sqlite3` against the same tables, because importing SQLModel costs
-more than a whole Textual app needs to paint.
+These SQLModel classes are where the schema is defined and read, typed. The app runs on the
+plain SQL generated from them (`schema.py`, by `python -m local_store.schema_gen`, kept equal by
+a test), because importing SQLModel costs more than a whole Textual app needs to paint.
 
 Synced tables keep the server's `id` as primary key and `version` (the server's change
 sequence). List and dict fields from the wire are stored as JSON text. Money is integer cents.
