@@ -26,6 +26,7 @@ from textual.reactive import var
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from console.app_protocol import ShowsClients
 from console.cache import CacheReader
 from console.status import StatusSnapshot, SyncFinished, SyncProgress
 from console.text import safe_text
@@ -475,9 +476,7 @@ class PartnerOpsApp(App[None]):
     async def jump_to_client(self, client_id: str) -> None:
         await self.switch_mode("clients")
         screen = self.screen
-        from console.screens.clients import ClientsScreen
-
-        if isinstance(screen, ClientsScreen):
+        if isinstance(screen, ShowsClients):
             screen.jump_to(client_id)
 
     # Errors from workers.

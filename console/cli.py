@@ -20,7 +20,7 @@ import typer
 
 from console import alerts_cli, cache_cli, login_cli
 from console.cli_common import EXIT_USAGE, ProfileOption, fail, resolve_profile
-from console.launch import open_tui
+from console.tui import open_tui
 from local_store.database import CacheError
 from sync.profile import Profile
 
