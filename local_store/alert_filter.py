@@ -34,11 +34,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from local_store.alert_status import ACTIVE_STATUSES, STATUSES
 from local_store.health import BANDS, SettingsError
 
-STATUSES = ("open", "acknowledged", "snoozed", "resolved")
 SEVERITIES = ("info", "warning", "critical")
-ACTIVE_STATUSES = ("open", "acknowledged")
 
 EFFECTIVE_STATUS_ON = (
     "CASE WHEN a.status = 'snoozed' AND (a.snoozed_until IS NULL OR a.snoozed_until <= {today}) "
