@@ -202,7 +202,7 @@ class PartnerOpsApp(App[None]):
                 f"start screen must be one of {', '.join(self.MODES)}, not {start_screen!r}"
             )
         # The start screen is the first mode, so no blank default screen is built first.
-        self.DEFAULT_MODE = start_screen
+        self.DEFAULT_MODE = start_screen  # type: ignore[misc]  # Textual reads it per instance
         super().__init__()
         self.profile = profile
         self.cache = CacheReader(profile.cache_path)

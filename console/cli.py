@@ -148,7 +148,7 @@ def _with_progress(run):
             return run(
                 lambda resource, count: bar.update(task, description=f"{resource}: {count:,}")
             )
-    last: list[str] = []
+    last: list[str | int] = []
 
     def plain(resource: str, count: int) -> None:
         if last and last[0] != resource:

@@ -180,7 +180,9 @@ def engagement_drop(s: ClientSignals, t: Thresholds, today: date) -> Firing | No
 
 
 def usage_decline(s: ClientSignals, t: Thresholds, today: date) -> Firing | None:
-    if None in (s.usage_tools, s.previous_tools, s.usage_users, s.previous_users):
+    if s.usage_tools is None or s.previous_tools is None:
+        return None
+    if s.usage_users is None or s.previous_users is None:
         return None
     tools_drop = s.previous_tools - s.usage_tools
     users_drop = s.previous_users - s.usage_users

@@ -167,12 +167,8 @@ def client_detail(conn: sqlite3.Connection, client_id: str) -> ClientDetail | No
         )
     )
     renewals = tuple(
-        Renewal(
-            _date(values[0]),
-            _date(values[1]),
-            *values[2:5],
-            _strings(values[5]),
-            *values[6:],
+        Renewal._make(
+            [_date(values[0]), _date(values[1]), *values[2:5], _strings(values[5]), *values[6:]]
         )
         for values in conn.execute(
             "SELECT renewal_date, decision_deadline, status, communication_owner, "
@@ -199,16 +195,18 @@ def client_detail(conn: sqlite3.Connection, client_id: str) -> ClientDetail | No
             (client_id, NOTES_SHOWN),
         )
     )
-    return ClientDetail(
-        *row[:14],
-        _strings(row[14]),
-        _strings(row[15]),
-        *row[16:22],
-        _health_reasons(row[22]),
-        subscriptions,
-        renewals,
-        usage,
-        notes,
+    return ClientDetail._make(
+        [
+            *row[:14],
+            _strings(row[14]),
+            _strings(row[15]),
+            *row[16:22],
+            _health_reasons(row[22]),
+            subscriptions,
+            renewals,
+            usage,
+            notes,
+        ]
     )
 
 

@@ -194,7 +194,8 @@ def read_signals(
     signals = []
     for row in conn.execute(clients_sql):
         client_id, period, previous = row[0], row[8], row[12]
-        if previous is not None and (_date(period) - _date(previous)).days > window_days:
+        period_date, previous_date = _date(period), _date(previous)
+        if period_date and previous_date and (period_date - previous_date).days > window_days:
             previous = None
         older = row if previous is not None else _NO_USAGE
         count, first_start = subscriptions.get(client_id, (0, None))
@@ -333,7 +334,7 @@ def _score(
         ("mrr", mrr_loss(s)),
         ("setup", setup_loss(s)),
     )
-    reasons = []
+    reasons: list[dict[str, Any]] = []
     for name, found in losses:
         if found is None:
             continue

@@ -275,7 +275,7 @@ _ROW_JSON = f"json_array({', '.join(_ROW_FIELDS)})"
 
 
 def _row(values: list) -> ClientListRow:
-    return ClientListRow(*values[:10], _parse_date(values[10]), *values[11:])
+    return ClientListRow._make([*values[:10], _parse_date(values[10]), *values[11:]])
 
 
 def _json_value(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> list:

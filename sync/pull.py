@@ -100,7 +100,7 @@ def _page_validator(resource: str) -> TypeAdapter[list[WireRecord]]:
     return TypeAdapter(list[RESOURCE_MODELS[resource]])  # type: ignore[valid-type]
 
 
-def validate_page(resource: str, items: list[dict[str, Any]]) -> tuple[list, list]:
+def validate_page(resource: str, items: list[Any]) -> tuple[list, list]:
     """Split a page into cache rows and quarantined records; one bad record spoils nothing."""
     try:
         # One call for the whole page, about twice as fast as one call per record; a page

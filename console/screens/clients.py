@@ -102,7 +102,7 @@ class ClientsScreen(PartnerOpsScreen):
     """
     SCREEN_TITLE = "Clients"
     # Below 120 columns the detail panel stacks its sections instead of setting them side by side.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     HELP_NOTES = (
         "Usage is tools in use / active users. enter opens the detail panel under the table; "
         "moving the cursor updates it, [ and ] switch its tabs, escape closes it. Actions on "
@@ -365,8 +365,8 @@ class ClientsScreen(PartnerOpsScreen):
                 first = client_page_in_order(conn, order, 0, PAGE_SIZE)
                 self.post_message(self.Loaded(generation, len(order), total, first, order))
                 return
-            first = client_page(conn, query, 0, PAGE_SIZE)
-            self.post_message(self.Loaded(generation, total, total, first, None))
+            page = client_page(conn, query, 0, PAGE_SIZE)
+            self.post_message(self.Loaded(generation, total, total, page, None))
             if get_current_worker().is_cancelled:
                 return  # a newer query replaced this one; its order would be thrown away
             order = client_order(conn, query)
@@ -501,8 +501,8 @@ class ClientsScreen(PartnerOpsScreen):
     def action_filters(self) -> None:
         self._read_choices("filters", None)
 
-    def _apply_filters(self, filters: ClientFilters | None) -> None:
-        if filters is None:
+    def _apply_filters(self, filters: object) -> None:
+        if not isinstance(filters, ClientFilters):  # None: the dialog was cancelled
             return
         self._set_query(
             replace(

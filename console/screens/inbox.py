@@ -334,7 +334,7 @@ class InboxScreen(PartnerOpsScreen):
         if not self.showing:
             return
         table = self.table
-        keep = self._cursor_row().id if self._cursor_row() else None
+        keep = row.id if (row := self._cursor_row()) else None
         table.clear()
         colours = self.app.get_css_variables()
         severity_styles = {
