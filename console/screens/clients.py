@@ -35,12 +35,12 @@ from local_store.queries import (
     ClientQuery,
     Employee,
     client_index,
-    client_order,
     client_page,
     client_page_in_order,
     employees,
     total_clients,
 )
+from local_store.queries_search import client_order
 
 # The first paint needs only the table, the search box and the count: the detail panel, the
 # dialogs and their queries are imported when first used (they were a third of the start-up
