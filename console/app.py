@@ -4,8 +4,8 @@ Screens are Textual modes, created on first visit. Everything shown comes from t
 cache through `local_store.queries`; the header's data is re-read every 30 seconds, each read
 chained from the end of the last.
 
-A background sync (wired in by whoever owns sync) reports through messages posted to the app
-from its worker: `SyncProgress` while it runs and `SyncFinished` at the end. The header shows
+A background sync runs in a worker, which must not touch widgets: it reports through messages
+posted to the app: `SyncProgress` while it runs and `SyncFinished` at the end. The header shows
 them, and `SyncFinished` makes every screen re-read the cache.
 """
 
@@ -334,7 +334,7 @@ class PartnerOpsApp(App[None]):
     def _queue_in_background(
         self, outbox_action: str, args: tuple[object, ...], done: str, error_title: str
     ) -> None:
-        # Imported here: the outbox pulls in SQLModel, which the first paint must not wait on.
+        # Imported here: the first paint must not wait on the write path.
         from local_store import outbox
         from local_store.database import CacheError, connect
 
@@ -364,7 +364,7 @@ class PartnerOpsApp(App[None]):
 
     @work(thread=True, exclusive=True, group="undo", exit_on_error=False)
     def _undo_in_background(self) -> None:
-        # Imported here: the outbox pulls in SQLModel, which the first paint must not wait on.
+        # Imported here: the first paint must not wait on the write path.
         from local_store.alert_triage import undo_last
         from local_store.database import connect
 

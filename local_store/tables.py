@@ -75,7 +75,7 @@ class ClientRow(SQLModel, table=True):
     engagement_score: int = Field(index=True)
     engagement_band: str = Field(index=True)
     # The Clients table's "usage" sort: ORDER BY tools_in_use, rowid. Every index ends with
-    # the rowid, so this one serves that order, both directions, without a sort (schema v3).
+    # the rowid, so this one serves that order, both directions, without a sort.
     tools_in_use: int = Field(index=True)
     active_users: int
     apps_in_use: str  # JSON list

@@ -36,6 +36,8 @@ DEFAULT_SYNC_INTERVAL_S = 300.0
 ARCHETYPES = ("implementer", "value_driver", "deal_closer")
 SOURCES = ("backend", "hubspot")
 SCREENS = ("inbox", "clients", "renewals", "tier", "team")
+"""The TUI's screens, in the order of its keys 1-5: the names `start_screen` takes. Their one
+home; the console names the same (a test keeps them equal), since sync cannot import it."""
 CLIENT_COLUMNS = (
     "name",
     "domain",
@@ -48,7 +50,8 @@ CLIENT_COLUMNS = (
     "renewal",
     "owner",
 )
-"""Every column the Clients table can show, in its default order."""
+"""Every column the Clients table can show, in its default order: the names `client_columns`
+takes, with the same one home as `SCREENS`."""
 
 ARCHETYPE_START_SCREEN = {"implementer": "inbox", "value_driver": "inbox", "deal_closer": "clients"}
 ARCHETYPE_CLIENT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -137,8 +140,8 @@ def keyring_token(profile_name: str) -> str | None:
     try:
         token = _usable_keyring().get_password(KEYRING_SERVICE, profile_name)
     except Exception:
-        # Backends raise their own errors (locked, no D-Bus): a missing token is reported by
-        # whoever needs one, together with the ways to supply it.
+        # Backends raise their own errors (locked, no D-Bus): the caller that needs a token
+        # reports it missing, together with the ways to supply it.
         return None
     if not token:
         return None

@@ -529,7 +529,7 @@ class InboxScreen(PartnerOpsScreen):
     def _write(
         self, action: str, subject: str, alert_ids: Sequence[str], args: tuple[object, ...]
     ) -> None:
-        # The triage module pulls in SQLModel through the outbox: imported off the first paint.
+        # Imported here: the first paint must not wait on the write path.
         from local_store import alert_triage
         from local_store.database import CacheError, connect
 
