@@ -11,12 +11,12 @@ import string
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from itertools import compress, count, repeat
 from operator import contains
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from local_store.queries import SORT_COLUMNS, ClientOrder, ClientQuery, client_sql
 
@@ -163,20 +163,25 @@ def _search_base(conn: sqlite3.Connection, unsearched: ClientQuery) -> _SearchBa
     return base
 
 
-def _read_search_base(conn: sqlite3.Connection, unsearched: ClientQuery) -> _SearchBase:
-    where, _, params = client_sql(unsearched)
-    direction = "DESC" if unsearched.descending else "ASC"
+def _scan(conn: sqlite3.Connection, query: ClientQuery, columns: str) -> Iterator[tuple[Any, ...]]:
+    """`columns` of the query's clients, in its order, by a scan and a sort."""
+    where, _, params = client_sql(query)
+    direction = "DESC" if query.descending else "ASC"
     # The unary plus keeps SQLite off the sort column's index: walking it costs one table
     # lookup per row for the status test, about three times a scan and a sort.
-    sql = (
-        f"SELECT rowid, lower(name), lower(domain) FROM client WHERE {where} "
-        f"ORDER BY +{SORT_COLUMNS[unsearched.sort]} {direction}, rowid {direction}"
+    return conn.execute(
+        f"SELECT {columns} FROM client WHERE {where} "
+        f"ORDER BY +{SORT_COLUMNS[query.sort]} {direction}, rowid {direction}",
+        params,
     )
+
+
+def _read_search_base(conn: sqlite3.Connection, unsearched: ClientQuery) -> _SearchBase:
     rowids = array("q")
     blocks: list[str] = []
     block: list[str] = []
     searchable = True
-    for rowid, name, domain in conn.execute(sql, params):
+    for rowid, name, domain in _scan(conn, unsearched, "rowid, lower(name), lower(domain)"):
         rowids.append(rowid)
         text = f"{name}{_SEPARATOR}{domain}"
         searchable = searchable and _ROW_END not in text
@@ -236,10 +241,4 @@ def _filter(base: _SearchBase, needle: str) -> array:
 
 def _scanned_order(conn: sqlite3.Connection, query: ClientQuery) -> array:
     """The order by a LIKE scan, for searches the kept order cannot answer."""
-    where, _, params = client_sql(query)
-    direction = "DESC" if query.descending else "ASC"
-    sql = (
-        f"SELECT rowid FROM client WHERE {where} "
-        f"ORDER BY +{SORT_COLUMNS[query.sort]} {direction}, rowid {direction}"
-    )
-    return array("q", [rowid for (rowid,) in conn.execute(sql, params)])
+    return array("q", [rowid for (rowid,) in _scan(conn, query, "rowid")])
