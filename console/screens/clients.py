@@ -46,7 +46,6 @@ from local_store.queries_search import client_order
 # dialogs and their queries are imported when first used (they were a third of the start-up
 # imports of this screen).
 if TYPE_CHECKING:
-    from console.screens.client_actions import ClientFilters
     from console.widgets.client_detail import ClientDetailPanel
     from local_store.client_detail import ClientDetail
 
@@ -502,6 +501,8 @@ class ClientsScreen(PartnerOpsScreen):
         self._read_choices("filters", None)
 
     def _apply_filters(self, filters: object) -> None:
+        from console.screens.client_actions import ClientFilters  # loaded with the dialog
+
         if not isinstance(filters, ClientFilters):  # None: the dialog was cancelled
             return
         self._set_query(
