@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cache_fixtures import table_names
 
 from local_store.database import SCHEMA_VERSION, open_cache
 from local_store.migrations import STEPS
@@ -36,14 +37,7 @@ def schema_shape(conn: sqlite3.Connection) -> Shape:
     columns and uniqueness): what a query can tell apart, not how the SQL was spelt. Column
     order is left out: ALTER TABLE appends, and the code reads rows by column name."""
     shape: Shape = {}
-    tables = [
-        row[0]
-        for row in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "ORDER BY name"
-        )
-    ]
-    for table in tables:
+    for table in table_names(conn):
         columns = sorted(tuple(row[1:]) for row in conn.execute(f"PRAGMA table_info({table})"))
         indexes = sorted(
             (
@@ -68,7 +62,7 @@ def test_every_released_version_has_a_fixture() -> None:
     versions = {int(p.stem.removeprefix("cache_v").split("_")[0]) for p in RELEASED}
     assert versions == set(range(1, SCHEMA_VERSION + 1)), (
         "a cache of every schema version, the current one too: run "
-        "`python tests/local_store/fixtures/make_fixture.py` once for a new version"
+        "`python tests/local_store/cache_fixtures.py` once for a new version"
     )
 
 
