@@ -234,7 +234,9 @@ class InboxScreen(PartnerOpsScreen):
     def compose_body(self) -> ComposeResult:
         app = self.console_app
         try:
-            self.sections = inbox_sections(app.profile.settings, app.profile.archetype)
+            self.sections = inbox_sections(
+                app.profile.settings, app.profile.archetype, for_user=bool(self.me)
+            )
         except SettingsError as exc:
             self._problem = f"The inbox sections in the config file are wrong: {exc}"
         if not app.cache.available or self._problem:

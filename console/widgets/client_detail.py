@@ -17,8 +17,9 @@ from textual.content import Content
 from textual.widgets import Static, TabbedContent, TabPane
 
 from console.text import format_date, format_local_time, format_money, safe_text
-from console.widgets.client_table import ENDING_TEXT, health_band
+from console.widgets.client_table import ENDING_TEXT
 from local_store.client_detail import ClientDetail, Renewal, UsagePeriod
+from local_store.health import health_band
 
 TABS: tuple[tuple[str, str], ...] = (
     ("detail-details", "Client details"),

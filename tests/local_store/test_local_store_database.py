@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -52,10 +53,59 @@ def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
     assert conn.execute("SELECT count(*) FROM sync_state").fetchone()[0] == 1
 
 
+def drop_version_4_columns(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE client DROP COLUMN tools")
+    conn.execute("ALTER TABLE client DROP COLUMN onboarding")
+
+
+def test_cache_of_version_3_merges_local_alerts_per_concern(tmp_path: Path) -> None:
+    path = tmp_path / "p.sqlite3"
+    conn = open_cache(path, create=True)
+    add_client(conn, "c-1")
+    drop_version_4_columns(conn)
+    # As version 3 wrote them: one alert per rule; two of them now make one item.
+    for rule, kind, status in (
+        ("engagement_low", "engagement_low", "open"),
+        ("upsell", "upsell", "acknowledged"),
+        ("setup_issue", "setup_issue", "snoozed"),
+    ):
+        conn.execute(
+            "INSERT INTO local_alert (id, client_id, rule, kind, severity, title, detail, "
+            "fired_values, occurrence, raised_at, updated_at, due_date, status, assignee, "
+            "snoozed_until, cleared) VALUES (?, 'c-1', ?, ?, 'info', 't', 'd', '{}', 'o', "
+            "'2026-11-01T00:00:00', '2026-11-01T00:00:00', NULL, ?, NULL, NULL, 0)",
+            (f"local:{rule}:c-1", rule, kind, status),
+        )
+        conn.execute(
+            "INSERT INTO local_alert_note (id, alert_id, author, text, created_at) "
+            "VALUES (?, ?, 'ana', ?, '2026-11-02T00:00:00')",
+            (f"n-{rule}", f"local:{rule}:c-1", f"about {rule}"),
+        )
+    conn.execute("PRAGMA user_version = 3")
+    conn.close()
+    conn = open_cache(path)
+    alerts = dict(conn.execute("SELECT id, status FROM local_alert"))
+    # The triaged row is the one kept per concern.
+    assert alerts == {
+        "local:engagement_risk:c-1": "acknowledged",
+        "local:setup_issue:c-1": "snoozed",
+    }
+    notes = sorted(conn.execute("SELECT alert_id, text FROM local_alert_note"))
+    assert notes == [
+        ("local:engagement_risk:c-1", "about engagement_low"),
+        ("local:engagement_risk:c-1", "about upsell"),
+        ("local:setup_issue:c-1", "about setup_issue"),
+    ]
+    assert {row[0] for row in conn.execute("SELECT client_id FROM dirty_client")} == {"c-1"}
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(client)")]
+    assert {"tools", "onboarding"} <= set(columns)
+
+
 def test_cache_of_version_1_is_moved_forward_keeping_its_rows(tmp_path: Path) -> None:
     path = tmp_path / "p.sqlite3"
     conn = open_cache(path, create=True)
     conn.execute("ALTER TABLE client DROP COLUMN health_reasons")  # as version 1 wrote it
+    drop_version_4_columns(conn)
     conn.execute("INSERT INTO sync_state (resource, resyncing) VALUES ('clients', 0)")
     conn.execute("PRAGMA user_version = 1")
     conn.close()
@@ -75,6 +125,7 @@ def test_cache_of_version_2_gets_dirty_marks_and_the_usage_sort_index(tmp_path: 
     # that a sync killed before its recompute may have left out of date.
     conn.execute("DROP TABLE dirty_client")
     conn.execute("DROP INDEX ix_client_tools_in_use")
+    drop_version_4_columns(conn)
     conn.execute("INSERT INTO signals_run (id, fingerprint) VALUES (1, 'old')")
     conn.execute("PRAGMA user_version = 2")
     conn.close()
