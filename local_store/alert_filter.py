@@ -84,8 +84,8 @@ class Section:
     """Past the day's work: the catch-all sections that keep every other item reachable."""
 
 
-_EVERYTHING_MINE = Section("All open on my clients", "mine", beyond=True)
-_EVERYTHING = Section("All open, every client", "", beyond=True)
+_EVERYTHING_MINE = Section("All mine", "mine", beyond=True)
+_EVERYTHING = Section("Everything open", "", beyond=True)
 ARCHETYPE_SECTIONS: dict[str, tuple[Section, ...]] = {
     # The day's work first, ranked by impact; each on the person's own clients (`mine`),
     # counted on the demo portfolio in docs/configuration.md. Then the catch-alls.
@@ -105,7 +105,7 @@ ARCHETYPE_SECTIONS: dict[str, tuple[Section, ...]] = {
     ),
     "deal_closer": (
         Section("My at-risk clients", "mine and (health:red or severity:critical)"),
-        Section("My credit expiring in 30 days", "mine and kind:credit_expiring and due<30d"),
+        Section("My credit expiring", "mine and kind:credit_expiring and due<30d"),
         _EVERYTHING_MINE,
         _EVERYTHING,
     ),

@@ -141,7 +141,7 @@ def test_a_profile_without_a_user_gets_every_clients_sections(conn: sqlite3.Conn
         "Renewals in 45 days (all clients)",
         "Engagement at risk (all clients)",
         "Expansion fits (all clients)",
-        "All open, every client",
+        "Everything open",
     ]
     assert all("mine" not in s.filter for s in sections)
     assert section_counts(conn, sections, None, TODAY) == [1, 0, 0, 4]
