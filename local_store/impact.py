@@ -63,7 +63,7 @@ def explain_impact(
     days_left: int | None,
     severity: str,
 ) -> str:
-    """ "impact 173: $1,194/mo is 36 tier points × 2.4 (due in 12 days) × 2 (warning)"."""
+    """ "impact 169: $1,194/mo is 36 tier points × 2.4 (due in 12 days) × 2 (warning)"."""
     if days_left is None:
         when = "no due date"
     elif days_left < 0:
