@@ -21,6 +21,7 @@ Terms (values may be quoted, "like this"; lists are comma-separated):
     client:TEXT          the client's name contains TEXT
     comms:partner|hubspot  who owns the communication of the client's renewal
     health:red|yellow|green, health<N (also <=, >, >=, =)
+    impact>=N (also <, <=, >, =)  what is at stake (local_store.impact)
     due<Nd (also <=, >, >=)   due before today + N days; alerts without a due date never match
     overdue              due before today
 
@@ -37,6 +38,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from local_store.health import BANDS, SettingsError
+from local_store.impact import IMPACT_SQL
 
 STATUSES = ("open", "acknowledged", "snoozed", "resolved")
 SEVERITIES = ("info", "warning", "critical")
@@ -104,8 +106,11 @@ ARCHETYPE_SECTIONS: dict[str, tuple[Section, ...]] = {
         _EVERYTHING,
     ),
     "deal_closer": (
-        Section("My at-risk clients", "mine and (health:red or severity:critical)"),
-        Section("My credit expiring", "mine and kind:credit_expiring and due<30d"),
+        Section(
+            "My at-risk clients",
+            "mine and (health:red or severity:critical) and not kind:credit,expansion",
+        ),
+        Section("My credit expiring", "mine and kind:credit_expiring and due<30d and impact>=20"),
         _EVERYTHING_MINE,
         _EVERYTHING,
     ),
@@ -265,9 +270,9 @@ class _Compiler:
 
     def term(self, token: _Token) -> str:
         word, where = token.word, f"at column {token.position + 1}"
-        if token.op is not None and word not in ("health", "due"):
+        if token.op is not None and word not in ("health", "due", "impact"):
             raise FilterError(
-                f"{token.text!r} {where}: only health and due compare with {token.op}"
+                f"{token.text!r} {where}: only health, due and impact compare with {token.op}"
             )
         if token.value is None and token.op is None:
             if word == "mine":
@@ -324,6 +329,14 @@ class _Compiler:
             return self._health(token, where)
         if word == "due":
             return self._due(token, where)
+        if word == "impact" and token.op is not None:
+            try:
+                number = float(token.value or "")
+            except ValueError:
+                raise FilterError(
+                    f"{token.text!r} {where}: impact compares with a number"
+                ) from None
+            return f"{IMPACT_SQL} {token.op} {self.param(number)}"
         raise FilterError(f"unknown term {token.text!r} {where}")
 
     def _in(self, column: str, values: list[str]) -> str:

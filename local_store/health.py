@@ -7,9 +7,10 @@ retention, a fall predicts churn better than a level): engagement level, engagem
 users), breadth of use (tools per owned hub), activation (overdue onboarding milestones in the
 first 90 days), then the lagging ones: renewal (status, nearness), MRR trend (forecast,
 decreased credit) and open setup issues. Low engagement alone never scores green: the score
-is held at the top of yellow. The deductions are the reasons, stored with the score, so the
-score explains itself: `{"label": "engagement 1 (Low) and falling from 6 in 61 days",
-"points": -32}`. docs/configuration.md gives the weights and why.
+is held at the top of yellow; a requested cancellation holds it at the top of red. The
+deductions are the reasons, stored with the score, so the score explains itself:
+`{"label": "engagement 1 (Low) and falling from 6 in 61 days", "points": -42}`.
+docs/configuration.md gives the weights and why.
 
 One query per input table over every client (or only the clients a sync marked dirty), joined
 in Python, and one `executemany` of the scores that changed: no per-client queries, so it stays
@@ -77,6 +78,8 @@ BANDS = (("red", 0, 50), ("yellow", 51, 75), ("green", 76, 100))
 """The health bands: the one home of their thresholds (filters, tables and panels read it)."""
 HEALTH_BANDS: dict[str, tuple[int, int]] = {name: (low, high) for name, low, high in BANDS}
 LOW_ENGAGEMENT_CEILING = HEALTH_BANDS["yellow"][1]
+CANCELLING_CEILING = HEALTH_BANDS["red"][1]
+"""A client that asked to cancel is red, however engaged: it is leaving."""
 DIRTY_CLIENTS = "SELECT client_id FROM dirty_client"
 """The clients a sync marked (see `writes.commit_page`), for `... IN (DIRTY_CLIENTS)` scopes."""
 
@@ -490,14 +493,22 @@ def _score(
         if points:
             reasons.append({"label": found[1], "points": points})
     score = max(0, 100 + sum(r["points"] for r in reasons))
-    if s.engagement_score <= LOW_ENGAGEMENT_MAX and score > LOW_ENGAGEMENT_CEILING:
-        reasons.append(
-            {
-                "label": f"Low engagement ({s.engagement_score}) keeps health out of green",
-                "points": LOW_ENGAGEMENT_CEILING - score,
-            }
-        )
-        score = LOW_ENGAGEMENT_CEILING
+    ceilings = (
+        (
+            s.renewal_status == "cancellation_requested",
+            CANCELLING_CEILING,
+            "cancellation requested keeps health red",
+        ),
+        (
+            s.engagement_score <= LOW_ENGAGEMENT_MAX,
+            LOW_ENGAGEMENT_CEILING,
+            f"Low engagement ({s.engagement_score}) keeps health out of green",
+        ),
+    )
+    for applies, ceiling, label in ceilings:
+        if applies and score > ceiling:
+            reasons.append({"label": label, "points": ceiling - score})
+            score = ceiling
     if len(reasons) > 1:
         reasons.sort(key=_reason_points)
     return score, reasons

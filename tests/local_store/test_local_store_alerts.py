@@ -75,6 +75,8 @@ def ids(conn: sqlite3.Connection, text: str, search: str = "") -> list[str]:
         ("rule:engagement", []),
         ("comms:partner and kind:renewal", ["a-mine", "a-theirs"]),
         ("comms:hubspot", []),
+        ("impact>=25 and source:local", ["local:setup_issue:theirs", "local:engagement_risk:mine"]),
+        ("impact>25 and source:local", ["local:setup_issue:theirs"]),
         ("unassigned and overdue", []),
     ],
 )
@@ -92,7 +94,8 @@ def test_filter_language(conn: sqlite3.Connection, text: str, expected: list[str
         ("due<45", "'due<45' at column 1: write due<45d"),
         ("(mine", "the '(' at column 1 is never closed"),
         ("mine)", "unexpected ')' at column 5"),
-        ("kind>3", "only health and due compare"),
+        ("kind>3", "only health, due and impact compare"),
+        ("impact>lots", "impact compares with a number"),
         ("health<lots", "health compares with a number"),
         ("mine & kind:x", "cannot read '&' at column 6"),
     ],

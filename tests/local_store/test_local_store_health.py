@@ -147,7 +147,7 @@ def test_a_usage_period_older_than_the_window_is_no_trend(conn: sqlite3.Connecti
 @pytest.mark.parametrize(
     ("status", "days", "expected"),
     [
-        ("cancellation_requested", 40, -10),
+        ("cancellation_requested", 40, -50),
         ("pending", -3, -8),
         ("pending", 30, -4),
         ("pending", 75, 0),
@@ -161,7 +161,9 @@ def test_renewal_status_and_nearness(
     add_subscription(conn, "c1")
     add_renewal(conn, "c1", status=status, days_to_deadline=days)
     score, reasons = scored(conn, "c1")
-    renewal_points = sum(r["points"] for r in reasons if "renewal" in r["label"])
+    renewal_points = sum(
+        r["points"] for r in reasons if "renewal" in r["label"] or "cancellation" in r["label"]
+    )
     assert renewal_points == expected
     assert score == 100 + sum(r["points"] for r in reasons)
 
