@@ -288,10 +288,12 @@ def engagement_drop(s: ClientSignals, t: Thresholds, today: date) -> Firing | No
 
 
 def usage_decline(s: ClientSignals, t: Thresholds, today: date) -> Firing | None:
-    if None in (s.usage_tools, s.previous_tools, s.usage_users, s.previous_users):
+    tools, tools_before = s.usage_tools, s.previous_tools
+    users, users_before = s.usage_users, s.previous_users
+    if tools is None or tools_before is None or users is None or users_before is None:
         return None
-    tools_drop = s.previous_tools - s.usage_tools
-    users_drop = s.previous_users - s.usage_users
+    tools_drop = tools_before - tools
+    users_drop = users_before - users
     users_percent = round(100 * users_drop / s.previous_users) if s.previous_users else 0
     reasons = []
     if tools_drop > 0 and tools_drop >= t["usage_tools_drop"]:

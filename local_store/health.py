@@ -294,7 +294,8 @@ def read_signals(
     signals = []
     for row in conn.execute(clients_sql):
         client_id, period, previous = row[0], row[8], row[12]
-        if previous is not None and (_date(period) - _date(previous)).days > window_days:
+        newest, before = _date(period), _date(previous)
+        if newest is not None and before is not None and (newest - before).days > window_days:
             previous = None
         older = row if previous is not None else _NO_USAGE
         count, first_start, owned_text = subscriptions.get(client_id, (0, None, None))
@@ -467,7 +468,7 @@ def _score(
 ) -> tuple[int, list[dict[str, Any]]]:
     """The score and its reasons (most costly first); the points add up to 100 − score."""
     level, trend = engagement_loss(s), trend_loss(s)
-    reasons = []
+    reasons: list[dict[str, Any]] = []
     if level is not None and trend is not None:
         # One reason for one fact: "engagement 1 (Low) and falling from 6 in 61 days".
         points = -round(shares["engagement"] * level[0] + shares["trend"] * trend[0])
