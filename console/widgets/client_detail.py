@@ -20,7 +20,7 @@ from console.text import format_date, format_local_time, format_money, safe_text
 from console.widgets.client_table import ENDING_TEXT
 from local_store.activation import activation_summary
 from local_store.client_detail import ClientDetail, Renewal, UsagePeriod
-from local_store.health import health_band
+from local_store.health import BANDS, health_band
 
 TABS: tuple[tuple[str, str], ...] = (
     ("detail-details", "Client details"),
@@ -303,10 +303,14 @@ def _points_sum(latest: UsagePeriod | None) -> list[Content]:
     return [Content.styled(text, "$text-muted")]
 
 
+BAND_LEGEND = " · ".join(f"{name} {low}–{high}" for name, low, high in BANDS).capitalize()
+"""'Red 0–50 · yellow 51–75 · green 76–100', from the bands' one home."""
+
+
 def health_text(detail: ClientDetail) -> Content:
     lines = [
         _health_line(detail),
-        Content.styled("Red 0–50 · yellow 51–75 · green 76–100", "$text-muted"),
+        Content.styled(BAND_LEGEND, "$text-muted"),
     ]
     lines.append(Content(""))
     lines.append(_heading("Why"))
