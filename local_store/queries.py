@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
+from local_store.health import HEALTH_BANDS  # the bands' one home; re-exported for exports
+
 SORT_COLUMNS: dict[str, str] = {
     "name": "name",
     "domain": "domain",
@@ -32,8 +34,6 @@ SORT_COLUMNS: dict[str, str] = {
 """Public sort key → column. Every column but `products` and `usage` has an index, so a page
 at any offset is read in index order without sorting the whole table."""
 
-HEALTH_BANDS: dict[str, tuple[int, int]] = {"red": (0, 50), "yellow": (51, 75), "green": (76, 100)}
-"""Health score ranges, PRODUCT.md §4."""
 
 _ACTIVE = "services_status != 'ended'"
 

@@ -44,6 +44,8 @@ CREATE_STATEMENTS: tuple[str, ...] = (
     crm_url VARCHAR NOT NULL,
     account_url VARCHAR NOT NULL,
     services_status VARCHAR NOT NULL,
+    tools VARCHAR,
+    onboarding VARCHAR,
     products VARCHAR DEFAULT '' NOT NULL,
     next_renewal_date DATE,
     health_score INTEGER,
@@ -330,6 +332,8 @@ PULLED_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "crm_url",
             "account_url",
             "services_status",
+            "tools",
+            "onboarding",
         ),
     ),
     "subscriptions": (

@@ -84,6 +84,9 @@ class ClientRow(SQLModel, table=True):
     crm_url: str
     account_url: str
     services_status: str
+    # Optional on the wire (schema v4): NULL when the server does not send them.
+    tools: str | None = None  # JSON list of HubSpot tool names
+    onboarding: str | None = None  # JSON list of {hub, milestone, done_on}
     # Derived locally after each sync, so the clients table needs no joins.
     products: str = Field(default="", sa_column_kwargs={"server_default": ""})
     next_renewal_date: date | None = Field(default=None, index=True)

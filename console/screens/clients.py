@@ -611,8 +611,9 @@ class ClientsScreen(PartnerOpsScreen):
     def _read_detail(self, client_id: str) -> None:
         from local_store.client_detail import client_detail
 
-        with self.console_app.cache.borrow() as conn:
-            detail = client_detail(conn, client_id)
+        app = self.console_app
+        with app.cache.borrow() as conn:
+            detail = client_detail(conn, client_id, app.profile.settings, app.today())
         if not get_current_worker().is_cancelled:
             self.post_message(self.DetailRead(client_id, detail))
 

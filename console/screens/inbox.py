@@ -43,6 +43,7 @@ from local_store.queries import Employee, employees
 
 COLUMNS = (
     ("severity", "Severity", 9),
+    ("impact", "Impact", 7),  # the default order: local_store.impact
     ("client", "Client", 22),
     ("title", "Title", 38),
     ("due", "Due", 10),
@@ -234,7 +235,9 @@ class InboxScreen(PartnerOpsScreen):
     def compose_body(self) -> ComposeResult:
         app = self.console_app
         try:
-            self.sections = inbox_sections(app.profile.settings, app.profile.archetype)
+            self.sections = inbox_sections(
+                app.profile.settings, app.profile.archetype, for_user=bool(self.me)
+            )
         except SettingsError as exc:
             self._problem = f"The inbox sections in the config file are wrong: {exc}"
         if not app.cache.available or self._problem:
@@ -347,6 +350,7 @@ class InboxScreen(PartnerOpsScreen):
             mark = ("●", colours["text-accent"]) if row.id in self.selected else " "
             cells = [
                 Text.assemble(mark, (row.severity, severity_styles.get(row.severity, ""))),
+                Text(f"{row.impact:,.0f}", justify="right"),
                 literal(row.client_name or "—"),
                 literal(row.title),
                 Text(row.due_date.isoformat() if row.due_date else "—"),

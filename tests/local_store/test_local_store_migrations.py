@@ -157,3 +157,48 @@ def test_cache_path_of_the_tui_does_not_import_sqlmodel() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_cache_of_version_3_merges_local_alerts_per_concern(tmp_path: Path) -> None:
+    path = tmp_path / "p.sqlite3"
+    load_dump(FIXTURES / "cache_v3.sql", path)
+    conn = sqlite3.connect(path)
+    client = conn.execute("SELECT id FROM client ORDER BY id LIMIT 1").fetchone()[0]
+    conn.execute("DELETE FROM local_alert_note")
+    conn.execute("DELETE FROM local_alert")
+    # As version 3 wrote them: one alert per rule; two of them now make one item.
+    for rule, kind, status in (
+        ("engagement_low", "engagement_low", "open"),
+        ("upsell", "upsell", "acknowledged"),
+        ("setup_issue", "setup_issue", "snoozed"),
+    ):
+        conn.execute(
+            "INSERT INTO local_alert (id, client_id, rule, kind, severity, title, detail, "
+            "fired_values, occurrence, raised_at, updated_at, due_date, status, assignee, "
+            "snoozed_until, cleared) VALUES (?, ?, ?, ?, 'info', 't', 'd', '{}', 'o', "
+            "'2026-11-01T00:00:00', '2026-11-01T00:00:00', NULL, ?, NULL, NULL, 0)",
+            (f"local:{rule}:{client}", client, rule, kind, status),
+        )
+        conn.execute(
+            "INSERT INTO local_alert_note (id, alert_id, author, text, created_at) "
+            "VALUES (?, ?, 'ana', ?, '2026-11-02T00:00:00')",
+            (f"n-{rule}", f"local:{rule}:{client}", f"about {rule}"),
+        )
+    conn.commit()
+    conn.close()
+    conn = open_cache(path)
+    alerts = dict(conn.execute("SELECT id, status FROM local_alert"))
+    # The triaged row is the one kept per concern.
+    assert alerts == {
+        f"local:engagement_risk:{client}": "acknowledged",
+        f"local:setup_issue:{client}": "snoozed",
+    }
+    notes = sorted(conn.execute("SELECT alert_id, text FROM local_alert_note"))
+    assert notes == [
+        (f"local:engagement_risk:{client}", "about engagement_low"),
+        (f"local:engagement_risk:{client}", "about upsell"),
+        (f"local:setup_issue:{client}", "about setup_issue"),
+    ]
+    assert client in {row[0] for row in conn.execute("SELECT client_id FROM dirty_client")}
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(client)")]
+    assert {"tools", "onboarding"} <= set(columns)
