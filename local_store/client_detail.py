@@ -215,18 +215,20 @@ def client_detail(
     activation = client_activation(
         row[24], first_start, [sub.product for sub in subscriptions], today or date.today(), plan
     )
-    return ClientDetail(
-        *row[:14],
-        _strings(row[14]),
-        _strings(row[15]),
-        *row[16:22],
-        _health_reasons(row[22]),
-        subscriptions,
-        renewals,
-        usage,
-        notes,
-        _strings(row[23]) if row[23] is not None else None,
-        activation,
+    return ClientDetail._make(
+        [
+            *row[:14],
+            _strings(row[14]),
+            _strings(row[15]),
+            *row[16:22],
+            _health_reasons(row[22]),
+            subscriptions,
+            renewals,
+            usage,
+            notes,
+            _strings(row[23]) if row[23] is not None else None,
+            activation,
+        ]
     )
 
 
