@@ -332,9 +332,12 @@ class FakeHubSpot:
         return {i: r for i, r in self.records[object_type].items() if not r.archived}
 
     def rename_properties(self, object_type: str, renames: dict[str, str]) -> None:
-        """The account uses its own property names (HubSpot documents none)."""
+        """The account uses its own property names and labels (HubSpot documents none)."""
         labels = self.property_names[object_type]
-        self.property_names[object_type] = {renames.get(n, n): lb for n, lb in labels.items()}
+        self.property_names[object_type] = {
+            renames.get(n, n): renames[n].replace("_", " ").capitalize() if n in renames else lb
+            for n, lb in labels.items()
+        }
         for record in self.records[object_type].values():
             record.properties = {renames.get(n, n): v for n, v in record.properties.items()}
 
