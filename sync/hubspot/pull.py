@@ -50,7 +50,7 @@ from sync.hubspot.mapping import (
     to_wire,
 )
 from sync.hubspot.preflight import Plan, prepare
-from sync.hubspot.settings import SEARCH_PAGE_MAX, HubSpotSettings
+from sync.hubspot.settings import HubSpotSettings
 from sync.pull import Progress, PullReport, validate_page
 
 OBJECTS = ((CLIENTS, "clients", "client"), (SERVICES, "subscriptions", "subscription"))
@@ -240,7 +240,7 @@ class _ObjectPull:
         """Search [lo, hi) window by window; returns the state with lo = hi. `keep_hi` is the
         pass's own end when this runs over a sub-range (the look-back)."""
         assert state.lo is not None and state.window_hi is not None and state.hi is not None
-        limit = min(self.settings.page_size, SEARCH_PAGE_MAX)
+        limit = self.settings.search_page_size
         end = state.hi
         pass_hi = keep_hi if keep_hi is not None else end
         while True:

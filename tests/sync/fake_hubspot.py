@@ -67,6 +67,7 @@ from __future__ import annotations
 import base64
 import bisect
 import json
+import operator
 import random
 import socket
 import threading
@@ -123,6 +124,10 @@ class FakeRecord:
     properties: dict[str, str]
     updated_ms: int
     archived: bool = False
+    number: int = field(init=False)  # the id as a number, for search's filters and sorts
+
+    def __post_init__(self) -> None:
+        self.number = int(self.id)
 
     def as_json(self, wanted: list[str] | None) -> dict[str, Any]:
         props = {
@@ -250,6 +255,15 @@ class FakeHubSpot:
         self._arrivals: dict[bool, list[float]] = {True: [], False: []}  # by is_search
         self._ids = iter(range(1001, 10**9))
         self._random = random.Random(seed)
+        self.lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["lock"]  # a copy of the account (tests copy a synced one) gets its own
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
         self.lock = threading.Lock()
 
     # Building and changing the account.
@@ -493,14 +507,20 @@ class FakeHubSpot:
         archived = query.get("archived", "false") == "true"
         wanted = query["properties"].split(",") if query.get("properties") else None
         records = self.records[object_type]
-        ids = [int(i) for i, r in records.items() if r.archived == archived]
-        ids.sort()
-        start = 0
+        keys = list(records)  # in id order: ids only grow
+        position = 0
         if query.get("after"):
-            start = bisect.bisect_right(ids, int(base64.b64decode(query["after"]).decode()))
-        page = [records[str(i)] for i in ids[start : start + limit]]
+            last = int(base64.b64decode(query["after"]).decode())
+            position = bisect.bisect_right(keys, last, key=int)
+        page: list[FakeRecord] = []
+        while position < len(keys) and len(page) <= limit:
+            record = records[keys[position]]
+            if record.archived == archived:
+                page.append(record)
+            position += 1
+        more, page = len(page) > limit, page[:limit]
         body: dict[str, Any] = {"results": [r.as_json(wanted) for r in page]}
-        if start + limit < len(ids):
+        if more:
             cursor = base64.b64encode(page[-1].id.encode()).decode()
             body["paging"] = {"next": {"after": cursor, "link": f"?after={cursor}"}}
         return body
@@ -512,14 +532,17 @@ class FakeHubSpot:
         offset = int(query.get("after") or 0)
         if offset >= self.search_cap:
             raise _Refused(*_error(400, f"paging past {self.search_cap} results is not supported"))
-        groups = query.get("filterGroups") or [{"filters": []}]
-        found = [
-            r
-            for r in self.records[object_type].values()
-            if not r.archived
-            and r.id not in self.unindexed
-            and any(all(_matches(r, f) for f in g.get("filters") or []) for g in groups)
-        ]
+        found: list[FakeRecord] = []
+        seen: set[str] = set()
+        for group in query.get("filterGroups") or [{"filters": []}]:
+            filters = group.get("filters") or []
+            matching = self._in_stamp_range(object_type, filters)
+            for flt in filters:
+                test = _predicate(flt)
+                matching = [r for r in matching if test(r)]
+            found += [r for r in matching if r.id not in seen]
+            seen.update(r.id for r in matching)
+        found.sort(key=lambda r: r.number)  # HubSpot's order without sorts; ours, stably
         for sort in reversed(query.get("sorts") or []):
             name, descending = _sort_spec(sort)
             found.sort(key=lambda r, n=name: _value(r, n), reverse=descending)
@@ -531,6 +554,27 @@ class FakeHubSpot:
         if offset + limit < min(len(found), self.search_cap):
             body["paging"] = {"next": {"after": str(offset + limit)}}
         return body
+
+    def _in_stamp_range(self, object_type: str, filters: list[dict[str, Any]]) -> list[FakeRecord]:
+        """Searchable records, narrowed first by any `hs_lastmodifieddate` bounds (a sorted
+        index stands in for HubSpot's own; the filters are still applied afterwards)."""
+        records = sorted(
+            (r for r in self.records[object_type].values() if not r.archived),
+            key=lambda r: r.updated_ms,
+        )
+        stamps = [r.updated_ms for r in records]
+        low, high = 0, len(records)
+        for flt in filters:
+            if flt.get("propertyName") != "hs_lastmodifieddate" or "value" not in flt:
+                continue
+            value = _operand("hs_lastmodifieddate", flt["value"])
+            if flt["operator"] in ("GT", "GTE"):
+                side = bisect.bisect_right if flt["operator"] == "GT" else bisect.bisect_left
+                low = max(low, side(stamps, value))
+            elif flt["operator"] in ("LT", "LTE"):
+                side = bisect.bisect_left if flt["operator"] == "LT" else bisect.bisect_right
+                high = min(high, side(stamps, value))
+        return [r for r in records[low:high] if r.id not in self.unindexed]
 
     def _batch_read(
         self, object_type: str, query: dict[str, Any]
@@ -555,9 +599,24 @@ class FakeHubSpot:
         if len(inputs) > ASSOCIATION_INPUTS_MAX:
             raise _Refused(*_error(400, f"at most {ASSOCIATION_INPUTS_MAX} inputs"))
         results, errors = [], []
+
+        def alive(object_type: str, record_id: str | None) -> bool:
+            record = self.records[object_type].get(record_id or "")
+            return record is not None and not record.archived
+
+        services_of: dict[str, list[str]] = {}
+        if from_type == CLIENTS:
+            for service_id, client_id in self.client_of.items():
+                if alive(SERVICES, service_id):
+                    services_of.setdefault(client_id, []).append(service_id)
         for item in inputs:
             source = str(item.get("id"))
-            targets = self._linked(from_type, to_type, source)
+            targets: list[str] = []
+            if from_type == SERVICES and to_type == CLIENTS and alive(SERVICES, source):
+                client = self.client_of.get(source)
+                targets = [client] if client and alive(CLIENTS, client) else []
+            elif from_type == CLIENTS and to_type == SERVICES and alive(CLIENTS, source):
+                targets = services_of.get(source, [])
             if not targets:
                 errors.append(_object_not_found(source))
                 continue
@@ -570,15 +629,6 @@ class FakeHubSpot:
             ]
             results.append({"from": {"id": source}, "to": to})
         return _batch_answer(results, errors)
-
-    def _linked(self, from_type: str, to_type: str, source: str) -> list[str]:
-        live = {t: self.live(t) for t in (CLIENTS, SERVICES)}
-        if from_type == SERVICES and to_type == CLIENTS and source in live[SERVICES]:
-            client = self.client_of.get(source)
-            return [client] if client in live[CLIENTS] else []
-        if from_type == CLIENTS and to_type == SERVICES and source in live[CLIENTS]:
-            return [s for s, c in self.client_of.items() if c == source and s in live[SERVICES]]
-        return []
 
 
 class _Refused(Exception):
@@ -641,7 +691,7 @@ def _value(record: FakeRecord, name: str) -> Any:
     if name == "hs_lastmodifieddate":
         return record.updated_ms
     if name == "hs_object_id":
-        return int(record.id)
+        return record.number
     return record.properties.get(name) or ""
 
 
@@ -654,28 +704,36 @@ def _operand(name: str, value: Any) -> Any:
     return value
 
 
-def _matches(record: FakeRecord, flt: dict[str, Any]) -> bool:
-    name, operator = flt["propertyName"], flt["operator"]
-    have = _value(record, name)
-    if operator == "HAS_PROPERTY":
-        return have not in ("", None)
-    if operator == "NOT_HAS_PROPERTY":
-        return have in ("", None)
-    if operator in ("IN", "NOT_IN"):
-        inside = have in {_operand(name, v) for v in flt.get("values") or []}
-        return inside if operator == "IN" else not inside
-    value = _operand(name, flt.get("value"))
-    if operator == "BETWEEN":
-        return value <= have <= _operand(name, flt.get("highValue"))
-    compare = {
-        "EQ": have == value,
-        "NEQ": have != value,
-        "GT": have > value,
-        "GTE": have >= value,
-        "LT": have < value,
-        "LTE": have <= value,
-    }
-    return compare[operator]
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "EQ": operator.eq,
+    "NEQ": operator.ne,
+    "GT": operator.gt,
+    "GTE": operator.ge,
+    "LT": operator.lt,
+    "LTE": operator.le,
+}
+
+
+def _predicate(flt: dict[str, Any]) -> Callable[[FakeRecord], bool]:
+    """One search filter as a test of a record (built once per search, not per record)."""
+    name, kind = flt["propertyName"], flt["operator"]
+    if kind in ("HAS_PROPERTY", "NOT_HAS_PROPERTY"):
+        wanted = kind == "HAS_PROPERTY"
+        return lambda r: (_value(r, name) not in ("", None)) == wanted
+    if kind in ("IN", "NOT_IN"):
+        values = {_operand(name, v) for v in flt.get("values") or []}
+        inside = kind == "IN"
+        return lambda r: (_value(r, name) in values) == inside
+    low = _operand(name, flt.get("value"))
+    if kind == "BETWEEN":
+        high = _operand(name, flt.get("highValue"))
+        return lambda r: low <= _value(r, name) <= high
+    compare = _COMPARE[kind]
+    if name == "hs_lastmodifieddate":
+        return lambda r: compare(r.updated_ms, low)
+    if name == "hs_object_id":
+        return lambda r: compare(r.number, low)
+    return lambda r: compare(r.properties.get(name) or "", low)
 
 
 def _sort_spec(sort: Any) -> tuple[str, bool]:

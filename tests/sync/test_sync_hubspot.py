@@ -46,7 +46,13 @@ def url(fake: FakeHubSpot) -> Iterator[str]:
 
 
 def hubspot_settings(url: str, **overrides: Any) -> MappingProxyType:
-    table = {"api_base_url": url, "page_size": 10, "search_cap": CAP, **overrides}
+    table = {
+        "api_base_url": url,
+        "page_size": 10,
+        "search_page_size": 10,
+        "search_cap": CAP,
+        **overrides,
+    }
     return MappingProxyType({"hubspot": table})
 
 

@@ -26,7 +26,7 @@ RENAMES = {
 @pytest.fixture
 def fake() -> FakeHubSpot:
     fake = FakeHubSpot()
-    for n in range(5):
+    for _ in range(5):
         fake.add_service(fake.add_client())
     return fake
 
