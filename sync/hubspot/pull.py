@@ -321,7 +321,9 @@ class _ObjectPull:
 
     def _id_sweep(self, state: PassState) -> PassState:
         """List every id (no other properties than the timestamps): remove cached ids HubSpot
-        no longer lists, fetch listed ones the cache lacks or holds older."""
+        no longer lists, fetch listed ones the cache lacks or holds older. It always starts from
+        the first page: what it removes is decided by everything it listed."""
+        state = replace(state, after=None)
         listed: set[str] = set()
         while True:
             page = self.api.list_page(
@@ -442,11 +444,6 @@ def _highest_id(records: list[dict[str, Any]], object_type: str) -> int:
         raise BadResponse(f"HubSpot sent a {object_type} search page without numeric ids") from None
 
 
-def _association_sweep_due(state: PassState, settings: HubSpotSettings, now_ms: int) -> bool:
-    every_ms = settings.association_sweep_minutes * 60_000
-    return state.association_sweep_at is None or now_ms - state.association_sweep_at >= every_ms
-
-
 def pull_hubspot(
     api: HubSpotClient,
     conn: sqlite3.Connection,
@@ -463,6 +460,7 @@ def pull_hubspot(
     plan = plan if plan is not None else prepare(api, settings)
     report = PullReport()
     now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
+    last_association_sweep = _association_sweep_pending(conn)
     pulls: dict[str, _ObjectPull] = {}
     for object_type, resource, table in OBJECTS:
         mapping = plan.mappings[object_type]
@@ -474,16 +472,28 @@ def pull_hubspot(
     moved = link_services(
         api, conn, services.mapping, _changed_clients(pulls), services.changed_ids
     )
-    state = services.state
-    if _association_sweep_due(state, settings, now_ms):
+    swept_at = last_association_sweep
+    if swept_at is None or now_ms - swept_at >= settings.association_sweep_minutes * 60_000:
         moved += sweep_associations(api, conn, services.mapping)
-        state = replace(state, association_sweep_at=now_ms)
-        writes.commit_page(
-            conn, writes.PulledPage(services.resource, [], [], encode(SERVICES, state))
-        )
+        swept_at = now_ms
+    state = replace(services.state, association_sweep_at=swept_at)
+    writes.commit_page(conn, writes.PulledPage(services.resource, [], [], encode(SERVICES, state)))
     if moved:
         report.pulled[services.resource] = report.pulled.get(services.resource, 0) + moved
     return report
+
+
+def _association_sweep_pending(conn: sqlite3.Connection) -> int | None:
+    """When the association sweep last ran, after marking it due in the cache: a sync stopped
+    before its association step (which re-reads the services of the clients it changed)
+    leaves the sweep due, so the next sync makes up for what this one could not finish."""
+    resource = OBJECTS[1][1]
+    state = decode(SERVICES, writes.change_token(conn, resource))
+    if state is None or state.association_sweep_at is None:
+        return None
+    due = replace(state, association_sweep_at=None)
+    writes.commit_page(conn, writes.PulledPage(resource, [], [], encode(SERVICES, due)))
+    return state.association_sweep_at
 
 
 def _changed_clients(pulls: dict[str, _ObjectPull]) -> Iterable[str]:

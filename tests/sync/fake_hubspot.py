@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import functools
 import json
 import operator
 import random
@@ -140,8 +141,8 @@ class FakeRecord:
         body: dict[str, Any] = {
             "id": self.id,
             "properties": {k: v for k, v in props.items() if k in keep},
-            "createdAt": iso(BASE_MS),
-            "updatedAt": iso(self.updated_ms),
+            "createdAt": props["hs_createdate"],
+            "updatedAt": props["hs_lastmodifieddate"],
             "archived": self.archived,
         }
         if self.archived:
@@ -255,6 +256,8 @@ class FakeHubSpot:
         self._arrivals: dict[bool, list[float]] = {True: [], False: []}  # by is_search
         self._ids = iter(range(1001, 10**9))
         self._random = random.Random(seed)
+        self._generation = 0  # bumped by every change, so the search index knows it is stale
+        self._stamp_index: dict[str, tuple[int, list[FakeRecord], list[int]]] = {}
         self.lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -269,6 +272,7 @@ class FakeHubSpot:
     # Building and changing the account.
 
     def add_client(self, updated_ms: int = BASE_MS, **props: str) -> FakeRecord:
+        self._generation += 1
         record_id = str(next(self._ids))
         defaults = {
             "hs_name": f"Client {record_id}",
@@ -287,6 +291,7 @@ class FakeHubSpot:
     def add_service(
         self, client: FakeRecord, updated_ms: int = BASE_MS, **props: str
     ) -> FakeRecord:
+        self._generation += 1
         record_id = str(next(self._ids))
         defaults = {
             "hs_product": "marketing_hub",
@@ -304,6 +309,7 @@ class FakeHubSpot:
         return record
 
     def update(self, record: FakeRecord, updated_ms: int, **props: str) -> None:
+        self._generation += 1
         record.properties.update(props)
         record.updated_ms = updated_ms
 
@@ -313,11 +319,13 @@ class FakeHubSpot:
             self.update(record, updated_ms, **props)
 
     def archive(self, record: FakeRecord, updated_ms: int) -> None:
+        self._generation += 1
         record.archived = True
         record.updated_ms = updated_ms
 
     def merge(self, survivor: FakeRecord, merged: FakeRecord, updated_ms: int) -> None:
         """`merged` vanishes without a trace; the survivor lists it in hs_merged_object_ids."""
+        self._generation += 1
         object_type = CLIENTS if survivor.id in self.records[CLIENTS] else SERVICES
         del self.records[object_type][merged.id]
         ids = [i for i in survivor.properties.get("hs_merged_object_ids", "").split(";") if i]
@@ -337,6 +345,7 @@ class FakeHubSpot:
     def move_service(
         self, service: FakeRecord, client: FakeRecord, updated_ms: int, *, bump: bool
     ) -> None:
+        self._generation += 1
         self.client_of[service.id] = client.id
         if bump:
             service.updated_ms = updated_ms
@@ -347,6 +356,7 @@ class FakeHubSpot:
 
     def rename_properties(self, object_type: str, renames: dict[str, str]) -> None:
         """The account uses its own property names and labels (HubSpot documents none)."""
+        self._generation += 1
         labels = self.property_names[object_type]
         self.property_names[object_type] = {
             renames.get(n, n): renames[n].replace("_", " ").capitalize() if n in renames else lb
@@ -532,37 +542,40 @@ class FakeHubSpot:
         offset = int(query.get("after") or 0)
         if offset >= self.search_cap:
             raise _Refused(*_error(400, f"paging past {self.search_cap} results is not supported"))
-        found: list[FakeRecord] = []
-        seen: set[str] = set()
+        found: dict[str, FakeRecord] = {}  # filter groups are OR-ed: each record once
         for group in query.get("filterGroups") or [{"filters": []}]:
             filters = group.get("filters") or []
             matching = self._in_stamp_range(object_type, filters)
             for flt in filters:
                 test = _predicate(flt)
                 matching = [r for r in matching if test(r)]
-            found += [r for r in matching if r.id not in seen]
-            seen.update(r.id for r in matching)
-        found.sort(key=lambda r: r.number)  # HubSpot's order without sorts; ours, stably
+            found.update((r.id, r) for r in matching)
+        found_list = list(found.values())
+        found_list.sort(key=operator.attrgetter("number"))  # the order without sorts
         for sort in reversed(query.get("sorts") or []):
             name, descending = _sort_spec(sort)
-            found.sort(key=lambda r, n=name: _value(r, n), reverse=descending)
-        page = found[offset : min(offset + limit, self.search_cap)]
+            found_list.sort(key=functools.partial(_value, name=name), reverse=descending)
+        page = found_list[offset : min(offset + limit, self.search_cap)]
         body: dict[str, Any] = {
-            "total": len(found),
+            "total": len(found_list),
             "results": [r.as_json(query.get("properties")) for r in page],
         }
-        if offset + limit < min(len(found), self.search_cap):
+        if offset + limit < min(len(found_list), self.search_cap):
             body["paging"] = {"next": {"after": str(offset + limit)}}
         return body
 
     def _in_stamp_range(self, object_type: str, filters: list[dict[str, Any]]) -> list[FakeRecord]:
         """Searchable records, narrowed first by any `hs_lastmodifieddate` bounds (a sorted
         index stands in for HubSpot's own; the filters are still applied afterwards)."""
-        records = sorted(
-            (r for r in self.records[object_type].values() if not r.archived),
-            key=lambda r: r.updated_ms,
-        )
-        stamps = [r.updated_ms for r in records]
+        cached = self._stamp_index.get(object_type)
+        if cached is None or cached[0] != self._generation:
+            ordered = sorted(
+                (r for r in self.records[object_type].values() if not r.archived),
+                key=lambda r: r.updated_ms,
+            )
+            cached = (self._generation, ordered, [r.updated_ms for r in ordered])
+            self._stamp_index[object_type] = cached
+        _, records, stamps = cached
         low, high = 0, len(records)
         for flt in filters:
             if flt.get("propertyName") != "hs_lastmodifieddate" or "value" not in flt:

@@ -119,7 +119,7 @@ def test_converges_after_every_kind_of_change(fake: FakeHubSpot, merge_bumps: bo
     t1 = T0 + 10 * MINUTE_MS
     for n, record in enumerate(clients(fake, 0, 300)):
         fake.update(record, t1 + n, hs_name=f"Renamed {record.id}")
-    fake.bulk_update(clients(fake, 1_000, 10_500), t1 + 500, engagement_score="7")
+    fake.bulk_update(clients(fake, 1_000, 2_500), t1 + 500, engagement_score="7")
     for record in clients(fake, 11_900, 5) + services(fake, 11_900, 5):
         fake.archive(record, t1 + 600)
     survivors, merged = clients(fake, 11_800, 3), clients(fake, 11_810, 3)
@@ -248,3 +248,18 @@ def test_searches_stay_under_five_a_second_with_retries(
     assert fake.most_in_any(1.0, searches=True) <= 5
     assert fake.most_in_any(10.0, searches=False) <= 100
     assert_converged(fake)
+
+
+def test_a_stop_before_the_association_step_leaves_the_sweep_due(fake: FakeHubSpot) -> None:
+    service = services(fake, 40, 1)[0]
+    new_client = clients(fake, 7, 1)[0]
+    fake.move_service(service, new_client, T0 + MINUTE_MS, bump=False)
+    fake.update(new_client, T0 + MINUTE_MS, hs_name="Took over a service")
+    fake.fail_next(429, policy="DAILY", path_contains="partner_clients/partner_services/batch")
+    with pytest.raises(HubSpotDailyLimit):
+        pull(fake, T0 + 2 * MINUTE_MS)
+    fake.sent.clear()
+    pull(fake, T0 + 3 * MINUTE_MS)  # nothing changed since: the sweep makes up for it
+    assert_converged(fake)
+    sweep = [s for s in fake.sent if s.path.endswith("partner_services/partner_clients/batch/read")]
+    assert sum(len(s.body["inputs"]) for s in sweep) >= SIZE
