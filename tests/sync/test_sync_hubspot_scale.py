@@ -167,11 +167,15 @@ def test_merged_away_ids_leave_with_the_id_sweep_when_nothing_changes(
     assert_converged(fake)
 
 
-def test_a_moved_service_follows_its_changed_client(fake: FakeHubSpot) -> None:
-    service = services(fake, 40, 1)[0]
+def move_a_service_to_a_client_that_changes(fake: FakeHubSpot) -> None:
+    """The service's own timestamp stays; its new client's changes."""
     new_client = clients(fake, 7, 1)[0]
-    fake.move_service(service, new_client, T0 + MINUTE_MS, bump=False)
+    fake.move_service(services(fake, 40, 1)[0], new_client, T0 + MINUTE_MS, bump=False)
     fake.update(new_client, T0 + MINUTE_MS, hs_name="Took over a service")
+
+
+def test_a_moved_service_follows_its_changed_client(fake: FakeHubSpot) -> None:
+    move_a_service_to_a_client_that_changes(fake)
     report = pull(fake, T0 + 2 * MINUTE_MS)
     assert report.pulled["subscriptions"] == 1
     assert_converged(fake)
@@ -251,10 +255,7 @@ def test_searches_stay_under_five_a_second_with_retries(
 
 
 def test_a_stop_before_the_association_step_leaves_the_sweep_due(fake: FakeHubSpot) -> None:
-    service = services(fake, 40, 1)[0]
-    new_client = clients(fake, 7, 1)[0]
-    fake.move_service(service, new_client, T0 + MINUTE_MS, bump=False)
-    fake.update(new_client, T0 + MINUTE_MS, hs_name="Took over a service")
+    move_a_service_to_a_client_that_changes(fake)
     fake.fail_next(429, policy="DAILY", path_contains="partner_clients/partner_services/batch")
     with pytest.raises(HubSpotDailyLimit):
         pull(fake, T0 + 2 * MINUTE_MS)
