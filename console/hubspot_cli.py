@@ -71,11 +71,12 @@ def properties(
         typer.echo(f"{report.object_type}")
         width = max(len(row.field) for row in report.rows)
         for row in report.rows:
-            prop = row.prop or "(no property)"
-            how = "required, " if row.required and row.prop is None else ""
-            typer.echo(f"  {row.field:<{width}}  {prop:<32} {how}{row.how}")
-            if row.required and row.prop is None:
-                unmapped.append(f"{report.object_type}.{row.field}")
+            how = row.how
+            if row.prop is None:
+                how = "required: map it" if row.required else "none: a neutral default"
+                if row.required:
+                    unmapped.append(f"{report.object_type}.{row.field}")
+            typer.echo(f"  {row.field:<{width}}  {row.prop or '(no property)':<32} {how}")
         typer.echo(f"  not mapped to any field: {', '.join(report.unused) or '(none)'}")
     if write:
         path = config_path()
