@@ -75,7 +75,11 @@ def pull(fake: FakeHubSpot, now_ms: int, progress=None, **overrides: Any) -> Pul
     clock.sleep(60)  # syncs are a minute apart at least: each client starts with fresh windows
     try:
         with HubSpotClient(
-            TOKEN, transport=fake.transport(), clock=clock, sleep=clock.sleep
+            TOKEN,
+            api_version=settings.api_version,
+            transport=fake.transport(),
+            clock=clock,
+            sleep=clock.sleep,
         ) as api:
             return pull_hubspot(api, conn, settings, progress=progress, now_ms=now_ms)
     finally:
@@ -387,3 +391,15 @@ def test_a_search_pass_rescores_the_client_it_changed(fake: FakeHubSpot, url: st
     assert {i: s for i, s in after.items() if i != "1001"} == {
         i: s for i, s in before.items() if i != "1001"
     }
+
+
+def test_the_dated_api_version_reads_the_same_account(fake: FakeHubSpot) -> None:
+    portfolio(fake, 12)
+    t1 = BASE_MS + HOUR_MS
+    pull(fake, t1, full_pass_max=1, api_version="2026-03")
+    fake.update(fake.records[CLIENTS]["1003"], t1 + 1_000, hs_name="Dated")
+    assert pull(fake, t1 + HOUR_MS, full_pass_max=1, api_version="2026-03").pulled["clients"] == 1
+    assert {s.path.split("/")[2] for s in fake.sent} == {"objects", "properties", "associations"}
+    assert all("/2026-03/" in s.path for s in fake.sent)
+    with cache() as conn:
+        assert client_rows(conn) == expected_clients(fake)
