@@ -12,12 +12,13 @@ Sources (fetched through the project's library search, 2026-12):
 - CRM Partner Services reference (developers.hubspot.com/docs/api-reference/2026-03/crm/objects/
   partner-services/...): the same shapes under `partner_services`; the legacy (v3) reference
   has `/crm/v3/objects/partner_clients/...`. Scope `crm.objects.partner-services.read`
-  (HubSpot's scope list: "View partner service objects").
+  ("View partner service objects" in HubSpot's list of scopes).
 - CRM search guide (developers.hubspot.com/docs/api-reference/2026-03/crm/search-the-crm):
   `filterGroups` (OR of AND-ed `filters`, operators EQ/NEQ/LT/LTE/GT/GTE/BETWEEN/IN/
   HAS_PROPERTY/NOT_HAS_PROPERTY), `sorts`, `properties`, `limit` up to 200, `after`, `total`;
   10,000 results at most per query (400 beyond); archived records never appear; 5 requests
-  per second per account (raised from 4, changelog "CRM Search API rate limit increase").
+  per second per account (the guide's limits; the changelog "CRM Search API rate limit
+  increase" tells the earlier steps, 1 then 4).
 - Properties API: `GET /crm/v3/properties/{objectType}` → `results` of property definitions
   (`name`, `label`, `type`, `fieldType`, `groupName`, `options`, ...).
 - Associations v4 batch read (developers.hubspot.com/docs/api-reference/legacy/crm/
