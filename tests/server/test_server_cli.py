@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -100,3 +101,25 @@ def test_the_server_commands_never_import_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "False"
+
+
+def test_server_run_migrates_pulls_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    database = tmp_path / "team.sqlite3"
+    command = [sys.executable, "-c", "from console.launch import main; main()", "server", "run",
+               "--database", str(database), "--demo", "--clients", "20", "--port", "0"]  # fmt: skip
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        said = []
+        for line in process.stderr:
+            said.append(line)
+            if line.startswith("listening on "):
+                break
+        url = said[-1].split()[-1]
+        assert any("written, 0 deleted" in line for line in said)
+        assert any("no one has a token yet" in line for line in said)
+        assert httpx.get(f"{url}/v1/ready").json() == {"status": "ready"}
+        assert httpx.get(f"{url}/v1/changes/partner").status_code == 401
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(20) == 0
