@@ -27,6 +27,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from console.cache import CacheReader
+from console.keymap import check_keymap
 from console.status import StatusSnapshot, SyncFinished, SyncProgress
 from console.text import safe_text
 from local_store.queries import PartnerHeader, SyncOverview, partner_header, sync_overview
@@ -204,6 +205,9 @@ class PartnerOpsApp(App[None]):
         self.DEFAULT_MODE = start_screen
         super().__init__()
         self.profile = profile
+        # Checked before the first paint: a wrong id or key is one line and exit 2, never a
+        # keymap silently ignored.
+        self.set_keymap(check_keymap(profile.keymap))
         self.cache = CacheReader(profile.cache_path)
         self._clock: Clock = clock or (lambda: datetime.now(UTC))
         self._partner: PartnerHeader | None = None

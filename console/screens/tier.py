@@ -53,6 +53,8 @@ KIND_LABELS = {
     "decreased": "Decreased",
 }
 SIDE_TITLES = {"total": "Total", "gained": "Gained", "lost": "Lost"}
+BODY_ACTIONS = ("focus_chart", "show_side", "next_tab", "previous_tab")
+"""What the keys of the tier screen do, each needing the cache's figures."""
 _GOOD, _BAD, _MUTED = "$text-success", "$text-error", "$text-muted"
 
 
@@ -225,35 +227,27 @@ class TierScreen(PartnerOpsScreen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "c",
+            "p",
             "focus_chart",
-            "Chart",
+            "Pick month",
             id="tier.chart",
             tooltip="Move to the credit chart to pick a month.",
         ),
         Binding(
-            "t",
-            "show_side('total')",
-            "Total",
+            "right_square_bracket",
+            "next_tab",
+            "Next tab",
             show=False,
-            id="tier.total",
-            tooltip="List every client behind the selected month.",
+            id="tier.next-tab",
+            tooltip="Show the next list of clients: total, gained, lost.",
         ),
         Binding(
-            "g",
-            "show_side('gained')",
-            "Gained",
+            "left_square_bracket",
+            "previous_tab",
+            "Previous tab",
             show=False,
-            id="tier.gained",
-            tooltip="List the clients who brought new or increased credit.",
-        ),
-        Binding(
-            "l",
-            "show_side('lost')",
-            "Lost",
-            show=False,
-            id="tier.lost",
-            tooltip="List the clients whose credit expired, churned or decreased.",
+            id="tier.previous-tab",
+            tooltip="Show the previous list of clients.",
         ),
     ]
 
@@ -329,7 +323,7 @@ class TierScreen(PartnerOpsScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Without a cache there is nothing to move to: hide the keys rather than offer dead ones.
-        return self._showing_body or action not in ("focus_chart", "show_side")
+        return self._showing_body or action not in BODY_ACTIONS
 
     # Reading the cache.
 
@@ -533,6 +527,17 @@ class TierScreen(PartnerOpsScreen):
 
     def action_focus_chart(self) -> None:
         self.query_one(CreditChart).focus()
+
+    def action_next_tab(self) -> None:
+        self._step_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self._step_tab(-1)
+
+    def _step_tab(self, step: int) -> None:
+        active = self.query_one(TabbedContent).active.removeprefix("tier-tab-")
+        position = SIDES.index(active) if active in SIDES else 0
+        self.action_show_side(SIDES[(position + step) % len(SIDES)])
 
     def action_show_side(self, side: str) -> None:
         self.query_one(TabbedContent).active = f"tier-tab-{side}"

@@ -141,11 +141,11 @@ async def test_tabs_list_the_clients_behind_each_side(portfolio_profile: Profile
         tabs = app.screen.query_one(TabbedContent)
         assert str(tabs.get_tab("tier-tab-lost").label) == f"Lost {len(lost)}"
 
-        await pilot.press("l")
+        await pilot.press("right_square_bracket", "right_square_bracket")
         await settle(pilot)
         assert tabs.active == "tier-tab-lost"
         assert app.focused is app.screen.query_one("#tier-list-lost")
-        await pilot.press("g")
+        await pilot.press("left_square_bracket")
         assert tabs.active == "tier-tab-gained"
         commands = {command.name: command for command in app.screen.palette_commands()}
         commands["Show total credit clients"].run()
@@ -159,7 +159,7 @@ async def test_enter_on_a_client_opens_it_on_the_clients_screen(
     app = make_app(portfolio_profile)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("g", "down")
+        await pilot.press("right_square_bracket", "down")
         await settle(pilot)
         client_id = listed(app, "gained")[1][0]
         await pilot.press("enter")
