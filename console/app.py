@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerState
 
 from console.cache import CacheReader
 from console.keymap import check_keymap
-from console.status import StatusSnapshot, SyncFinished, SyncProgress
+from console.status import StatusSnapshot, SyncFinished, SyncProgress, SyncUnreachable
 from console.text import safe_text
 from local_store.queries import PartnerHeader, SyncOverview, partner_header, sync_overview
 
@@ -214,6 +214,8 @@ class PartnerOpsApp(App[None]):
         self._overview: SyncOverview | None = None
         self._activity: str | None = None
         self._offline = False
+        self._paused: str | None = None
+        self._sync_problem: str | None = None
         self._status_timer: Timer | None = None
         self._sync_timer: Timer | None = None
 
@@ -276,6 +278,8 @@ class PartnerOpsApp(App[None]):
             activity=self._activity,
             offline=self._offline,
             now=self._clock(),
+            paused=self._paused,
+            problem=self._sync_problem,
         )
 
     def set_sync_state(self, text: str | None) -> None:
@@ -288,6 +292,8 @@ class PartnerOpsApp(App[None]):
 
     @on(SyncProgress)
     def _sync_progress(self, message: SyncProgress) -> None:
+        # Progress is only reported for pages that arrived: the backend is back.
+        self._offline = False
         if message.fraction is None:
             text = "syncing…"
         else:
@@ -296,13 +302,30 @@ class PartnerOpsApp(App[None]):
             text += f" {message.detail}"
         self.set_sync_state(text)
 
+    @on(SyncUnreachable)
+    def _sync_unreachable(self, message: SyncUnreachable) -> None:
+        """Offline at the first attempt that cannot connect; the worker retries quietly."""
+        self._offline = True
+        self._activity = None
+        self._sync_problem = message.reason
+        self._publish_status()
+
     @on(SyncFinished)
     def _sync_finished(self, message: SyncFinished) -> None:
         self._activity = None
         self._offline = message.offline
+        if message.error is None:
+            self._paused = self._sync_problem = None
+        else:
+            self._sync_problem = message.error
+            if message.user_must_act:
+                # Kept in the header until a sync succeeds: offline does not prove it fixed.
+                self._paused = message.paused or "needs your attention"
         if message.error and not message.offline:
             error = message.error
             if message.user_must_act and self.profile.sync_interval_s > 0:
+                if not error.endswith((".", "!", "?")):
+                    error += "."
                 error += " Background sync is paused until you sync again with r."
             self.notify(error, title="Sync failed", severity="error", markup=False)
         for line in message.refused:
@@ -406,14 +429,16 @@ class PartnerOpsApp(App[None]):
         if self._sync_timer is not None:
             self._sync_timer.stop()
             self._sync_timer = None
+        # Offline stays shown until the backend answers: a retry is no news.
+        self.set_sync_state("syncing 0%")
         self._sync_in_background()
 
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
     def _sync_in_background(self) -> None:
         # Imported here: sync pulls in httpx and pydantic, which the first paint must not wait on.
         from local_store.database import CacheError
-        from sync.client import BackendUnavailable, SyncError
-        from sync.engine import run_sync
+        from sync.client import BackendUnavailable, CredentialsRejected, MissingToken, SyncError
+        from sync.engine import ConfigError, run_sync
         from sync.profile import ProfileError
         from sync.wire import RESOURCE_MODELS
 
@@ -422,17 +447,30 @@ class PartnerOpsApp(App[None]):
         def progress(resource: str, count: int) -> None:
             self.post_message(SyncProgress(order.index(resource) / len(order), resource))
 
-        self.post_message(SyncProgress(0.0))
+        def unreachable(reason: str) -> None:
+            self.post_message(SyncUnreachable(reason))
+
         try:
             # Off the UI thread: the sync reads the OS keyring for the token each time, so a
             # `partnerops login` in another terminal is picked up.
-            report = run_sync(self.profile, progress=progress)
+            report = run_sync(self.profile, progress=progress, on_unreachable=unreachable)
         except BackendUnavailable as exc:
             self.post_message(SyncFinished(str(exc), offline=True))
         except SyncError as exc:
-            self.post_message(SyncFinished(str(exc), user_must_act=exc.user_must_act))
+            paused = (
+                "token rejected"
+                if isinstance(exc, CredentialsRejected)
+                else "no token"
+                if isinstance(exc, MissingToken)
+                else "config error"
+                if isinstance(exc, ConfigError)
+                else None
+            )
+            self.post_message(
+                SyncFinished(str(exc), user_must_act=exc.user_must_act, paused=paused)
+            )
         except ProfileError as exc:  # a token in the keyring that cannot be sent
-            self.post_message(SyncFinished(str(exc), user_must_act=True))
+            self.post_message(SyncFinished(str(exc), user_must_act=True, paused="token unusable"))
         except CacheError as exc:
             self.post_message(SyncFinished(str(exc)))
         except Exception as exc:

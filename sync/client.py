@@ -51,6 +51,11 @@ class BadResponse(SyncError):
     pass
 
 
+Unreachable = Callable[[str], None]
+"""Told, with a one-line reason, each time an attempt cannot connect at all (refused,
+unreachable, no answer to connect); the retries go on, so a caller can show "offline" at once."""
+
+
 class _Retryable(Exception):
     """A transient answer (429, 5xx, a cut-off body); `retry_after` is the server's wish in s."""
 
@@ -119,9 +124,11 @@ class BackendClient:
         retry_total_s: float = RETRY_TOTAL_S,
         transport: httpx.BaseTransport | None = None,
         allow_insecure_http: bool = False,
+        on_unreachable: Unreachable | None = None,
     ) -> None:
         self.base_url = check_backend_url(base_url, allow_insecure=allow_insecure_http)
         self._retry_total_s = retry_total_s
+        self._on_unreachable = on_unreachable
         self._http = httpx.Client(
             base_url=self.base_url + API_PREFIX,
             headers={"Authorization": f"Bearer {token}", "User-Agent": "partnerops"},
@@ -177,15 +184,21 @@ class BackendClient:
                 on=_backoff, attempts=None, timeout=self._retry_total_s, wait_max=10.0
             ):
                 with attempt:
-                    return self._once(method, path, parse, **kwargs)
+                    try:
+                        return self._once(method, path, parse, **kwargs)
+                    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                        if self._on_unreachable is not None:
+                            self._on_unreachable(self._unreachable(exc))
+                        raise
         except _Retryable as exc:
             raise BackendUnavailable(
                 f"the backend kept answering {exc} for {self._retry_total_s:.0f} s; try again later"
             ) from None
         except httpx.TransportError as exc:
-            raise BackendUnavailable(
-                f"cannot reach the backend at {self.base_url} ({type(exc).__name__})"
-            ) from None
+            raise BackendUnavailable(self._unreachable(exc)) from None
+
+    def _unreachable(self, exc: httpx.TransportError) -> str:
+        return f"cannot reach the backend at {self.base_url} ({type(exc).__name__})"
 
     def _once(self, method: str, path: str, parse: Callable[[bytes], Any], **kwargs: Any) -> Any:
         response = self._http.request(method, path, **kwargs)

@@ -9,7 +9,7 @@ from local_store.alert_rules import rule_thresholds
 from local_store.database import open_cache
 from local_store.health import health_weights
 from local_store.signals import refresh_signals
-from sync.client import RETRY_TOTAL_S, BackendClient, MissingToken, SyncError
+from sync.client import RETRY_TOTAL_S, BackendClient, MissingToken, SyncError, Unreachable
 from sync.profile import Profile, with_token
 from sync.pull import Progress, PullReport, pull_all
 from sync.push import PushReport, push_outbox
@@ -42,8 +42,16 @@ def retry_budget() -> float:
         raise SyncError(f"{RETRY_SECONDS_ENV}={raw!r} is not a number of seconds") from None
 
 
-def run_sync(profile: Profile, *, progress: Progress | None = None) -> SyncReport:
-    """Push first, so the pull that follows brings back the server's view of our actions."""
+def run_sync(
+    profile: Profile,
+    *,
+    progress: Progress | None = None,
+    on_unreachable: Unreachable | None = None,
+) -> SyncReport:
+    """Push first, so the pull that follows brings back the server's view of our actions.
+
+    `on_unreachable` hears of every attempt that could not connect, while the retries go on.
+    """
     profile = with_token(profile)
     if profile.source == "hubspot":
         from sync.hubspot.run import run_hubspot_sync  # imports this module: import late
@@ -68,6 +76,7 @@ def run_sync(profile: Profile, *, progress: Progress | None = None) -> SyncRepor
         profile.token,
         retry_total_s=retry_budget(),
         allow_insecure_http=profile.allow_insecure_http,
+        on_unreachable=on_unreachable,
     ) as client:
         conn = open_cache(profile.cache_path, create=True)
         try:
