@@ -37,18 +37,18 @@ def test_the_first_refused_attempt_is_reported_while_retries_would_go_on() -> No
 
     url = closed_port_url()
     # A long budget: without the callback this call would retry for a minute.
-    with BackendClient(url, "t0ken", retry_total_s=60, on_unreachable=unreachable) as client:
-        with pytest.raises(StopRetrying):
-            client.changes("clients", None, 10)
+    client = BackendClient(url, "t0ken", retry_total_s=60, on_unreachable=unreachable)
+    with client, pytest.raises(StopRetrying):
+        client.changes("clients", None, 10)
     assert reasons == [f"cannot reach the backend at {url} (ConnectError)"]
 
 
 def test_every_failed_attempt_is_reported_and_the_end_is_backend_unavailable() -> None:
     reasons: list[str] = []
     url = closed_port_url()
-    with BackendClient(url, "t0ken", retry_total_s=0.5, on_unreachable=reasons.append) as client:
-        with pytest.raises(BackendUnavailable, match="cannot reach the backend"):
-            client.changes("clients", None, 10)
+    client = BackendClient(url, "t0ken", retry_total_s=0.5, on_unreachable=reasons.append)
+    with client, pytest.raises(BackendUnavailable, match="cannot reach the backend"):
+        client.changes("clients", None, 10)
     assert reasons and set(reasons) == {f"cannot reach the backend at {url} (ConnectError)"}
 
 
