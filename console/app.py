@@ -166,6 +166,14 @@ class PartnerOpsApp(App[None]):
         Binding(
             "question_mark", "help", "Help", id="app.help", tooltip="Every key of this screen."
         ),
+        # In the footer only while there are refused actions to read (see `check_action`).
+        Binding(
+            "R",
+            "refused",
+            "Refused",
+            id="app.refused",
+            tooltip="What the server said about each refused action; dismiss them.",
+        ),
         # Not shown in the footer: the footer has its own place for the palette's key.
         Binding(
             "ctrl+p",
@@ -260,7 +268,10 @@ class PartnerOpsApp(App[None]):
 
     @on(StatusRead)
     def _status_read(self, message: StatusRead) -> None:
+        refused_before = self._overview.actions_refused if self._overview else 0
         self._partner, self._overview = message.partner, message.overview
+        if message.overview.actions_refused != refused_before:
+            self.refresh_bindings()
         self._publish_status()
         self._chain_status_refresh()
 
@@ -477,6 +488,18 @@ class PartnerOpsApp(App[None]):
             self.post_message(SyncFinished(f"sync stopped unexpectedly ({type(exc).__name__})"))
         else:
             self.post_message(SyncFinished(refused=report.pushed.refused))
+
+    def action_refused(self) -> None:
+        from console.screens.refused import RefusedDialog
+
+        if not isinstance(self.screen, RefusedDialog):
+            self.push_screen(RefusedDialog())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "refused":
+            # In the footer only while there is something to read; the palette always has it.
+            return bool(self._overview and self._overview.actions_refused)
+        return True
 
     def action_help(self) -> None:
         from console.screens.help import HelpScreen
