@@ -2,7 +2,8 @@
 
 Everything comes from `local_store.tier`, read in workers. Picking a month on the chart
 shows its breakdown at once (the chart already holds the sums) and reads the clients behind
-it in a worker; `enter` on a client opens it on the Clients screen.
+it in a worker; `enter` on a client opens its detail panel over this screen, which keeps its
+place (and the Clients screen its filters).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ KIND_LABELS = {
     "decreased": "Decreased",
 }
 SIDE_TITLES = {"total": "Total", "gained": "Gained", "lost": "Lost"}
+TAB_TITLES = {"total": "All clients", "gained": "Gained", "lost": "Lost"}
+"""The lists count clients, the breakdown beside them points: the labels say which."""
 BODY_ACTIONS = ("focus_chart", "show_side", "next_tab", "previous_tab")
 """What the keys of the tier screen do, each needing the cache's figures."""
 _GOOD, _BAD, _MUTED = "$text-success", "$text-error", "$text-muted"
@@ -60,6 +63,17 @@ _GOOD, _BAD, _MUTED = "$text-success", "$text-error", "$text-muted"
 
 def _signed(points: int) -> str:
     return f"{points:+,}".replace("-", "−") if points else "0"
+
+
+def _age(moment: datetime, now: datetime) -> str:
+    """How old the figures are; a stamp ahead of this machine's clock says so instead of
+    reading "just now" (the vendor stamps its daily refresh, which can be ahead of us)."""
+    ahead = int((moment - now).total_seconds() // 60)
+    if ahead < 1:
+        return format_relative(moment, now)
+    if ahead < 120:
+        return f"{ahead} min ahead of this computer's clock"
+    return f"{ahead // 60} h ahead of this computer's clock"
 
 
 def _month_title(month: date) -> str:
@@ -80,7 +94,7 @@ class TierClientList(DataTable[Text], inherit_bindings=False):
             "select_cursor",
             "Open client",
             id="tier.open-client",
-            tooltip="Open the selected client on the Clients screen.",
+            tooltip="Open the selected client's detail panel here.",
         ),
         Binding("up", "cursor_up", "Up", show=False, id="tier.list-up", tooltip="Previous client."),
         Binding(
@@ -295,7 +309,7 @@ class TierScreen(PartnerOpsScreen):
                 yield Static(id="tier-breakdown", classes="tier-panel")
                 with TabbedContent(id="tier-clients"):
                     for side in SIDES:
-                        with TabPane(SIDE_TITLES[side], id=f"tier-tab-{side}"):
+                        with TabPane(TAB_TITLES[side], id=f"tier-tab-{side}"):
                             yield TierClientList(side)
 
     def on_mount(self) -> None:
@@ -428,7 +442,7 @@ class TierScreen(PartnerOpsScreen):
         else:
             as_of = Content.assemble(
                 format_local_time(report.figures_as_of),
-                (f" ({format_relative(report.figures_as_of, self._now())})", _MUTED),
+                (f" ({_age(report.figures_as_of, self._now())})", _MUTED),
                 (" · refreshed daily 6–8 AM", _MUTED),
             )
         lines.append(Content.assemble(("As of          ", _MUTED), as_of))
@@ -485,7 +499,7 @@ class TierScreen(PartnerOpsScreen):
             return Content.assemble((f"{label:<19}", _MUTED), (f"{_signed(points):>7}", style))
 
         panel = self.query_one("#tier-breakdown", Static)
-        panel.border_title = _month_title(month.month)
+        panel.border_title = f"{_month_title(month.month)} · points"
         panel.update(
             Content("\n").join(
                 [
@@ -494,7 +508,7 @@ class TierScreen(PartnerOpsScreen):
                     line("Expired or churned", month.expired, _BAD),
                     line("Decreased", month.decreased, _BAD),
                     Content.styled("─" * 26, _MUTED),
-                    line("Total", month.total, "bold"),
+                    line("Net points", month.total, "bold"),
                 ]
             )
         )
@@ -514,14 +528,19 @@ class TierScreen(PartnerOpsScreen):
         tabs = self.query_one(TabbedContent)
         for side, rows in message.sides.items():
             self.query_one(f"#tier-list-{side}", TierClientList).show(rows)
-            tabs.get_tab(f"tier-tab-{side}").label = f"{SIDE_TITLES[side]} {len(rows)}"
+            clients = f"{len(rows)} client{'s' if len(rows) != 1 else ''}"
+            tabs.get_tab(f"tier-tab-{side}").label = f"{TAB_TITLES[side]} · {clients}"
 
     @on(DataTable.RowSelected)
-    async def _open_client(self, event: DataTable.RowSelected) -> None:
+    def _open_client(self, event: DataTable.RowSelected) -> None:
+        """The client's panel over this screen: Tier keeps its month, list and cursor."""
         if isinstance(event.data_table, TierClientList) and event.row_key.value is not None:
             client_id = event.data_table.client_ids.get(event.row_key.value)
             if client_id is not None:
-                await self.console_app.jump_to_client(client_id)
+                from console.screens.client_panel import ClientPanelDialog
+
+                name = str(event.data_table.get_row(event.row_key)[0])
+                self.app.push_screen(ClientPanelDialog(client_id, name))
 
     # Actions.
 
