@@ -54,7 +54,7 @@ KIND_LABELS = {
     "decreased": "Decreased",
 }
 SIDE_TITLES = {"total": "Total", "gained": "Gained", "lost": "Lost"}
-TAB_TITLES = {"total": "All clients", "gained": "Gained", "lost": "Lost"}
+TAB_TITLES = {"total": "All", "gained": "Gained", "lost": "Lost"}
 """The lists count clients, the breakdown beside them points: the labels say which."""
 BODY_ACTIONS = ("focus_chart", "show_side", "next_tab", "previous_tab")
 """What the keys of the tier screen do, each needing the cache's figures."""

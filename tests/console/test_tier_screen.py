@@ -141,7 +141,7 @@ async def test_tabs_list_the_clients_behind_each_side(portfolio_profile: Profile
         assert any(row[2].startswith("−") for row in listed(app, "lost"))
         tabs = app.screen.query_one(TabbedContent)
         assert str(tabs.get_tab("tier-tab-lost").label) == f"Lost · {len(lost)} clients"
-        assert str(tabs.get_tab("tier-tab-total").label).startswith("All clients · ")
+        assert str(tabs.get_tab("tier-tab-total").label).startswith("All · ")
         # The breakdown beside the lists counts points, and says so.
         assert "Net points" in text_of(app, "#tier-breakdown")
         assert app.screen.query_one("#tier-breakdown").border_title.endswith(" · points")
