@@ -236,7 +236,8 @@ class TierScreen(PartnerOpsScreen):
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
     HELP_NOTES = (
         "Pick a month on the chart (left and right, or click a bar) to see its breakdown and the "
-        "clients behind it. Tab moves to the Total, Gained and Lost lists; enter opens a client. "
+        "clients behind it. ] and [ switch between the All, Gained and Lost lists of clients; "
+        "enter opens a client's panel over this screen. "
         "Figures are the vendor's, refreshed daily between 6 and 8 AM."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
