@@ -7,6 +7,7 @@ first wrong one is named in one line (the command exits 2).
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 import unicodedata
@@ -91,10 +92,11 @@ def check_keymap(keymap: Mapping[str, str]) -> dict[str, str]:
     known = binding_ids()
     for binding_id, keys in keymap.items():
         if binding_id not in known:
-            raise KeymapError(
-                f"[keymap] has no binding {binding_id!r}; the ids are listed in "
-                "docs/configuration.md (Keys)"
+            close = difflib.get_close_matches(binding_id, sorted(known), n=1)
+            hint = (
+                f"did you mean {close[0]!r}?" if close else "see the ids in docs/configuration.md"
             )
+            raise KeymapError(f"[keymap] has no binding {binding_id!r}; {hint}")
         for key in keys.split(","):
             if not is_valid_key(key):
                 raise KeymapError(

@@ -12,7 +12,13 @@ import pytest
 from textual.binding import Binding
 
 from console.app import PartnerOpsApp
-from console.keymap import KeymapError, check_keymap, console_node_classes, own_bindings
+from console.keymap import (
+    KeymapError,
+    binding_ids,
+    check_keymap,
+    console_node_classes,
+    own_bindings,
+)
 from sync.profile import Profile, ProfileError, load_profile
 
 VERBS: dict[str, tuple[str, frozenset[str]]] = {
@@ -95,8 +101,10 @@ def test_check_keymap_names_an_unknown_id_or_key() -> None:
         "clients.sort": "j",
         "app.sync": "f5,ctrl+r",
     }
-    with pytest.raises(KeymapError, match="no binding 'clients.sorting'"):
+    with pytest.raises(KeymapError, match="no binding 'clients.sorting'; did you mean"):
         check_keymap({"clients.sorting": "j"})
+    with pytest.raises(KeymapError, match="no binding 'zzz'; see the ids in docs/config"):
+        check_keymap({"zzz": "j"})
     with pytest.raises(KeymapError, match=re.escape("'ctrl+pgup' is not a key")):
         check_keymap({"clients.sort": "j,ctrl+pgup"})
     with pytest.raises(KeymapError, match="'' is not a key"):
@@ -169,6 +177,13 @@ def test_a_bad_keymap_is_one_line_and_exit_2(tmp_path: Path) -> None:
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == [
-        "partnerops: [keymap] has no binding 'clients.srot'; the ids are listed in "
-        "docs/configuration.md (Keys)"
+        "partnerops: [keymap] has no binding 'clients.srot'; did you mean 'clients.sort'?"
     ]
+
+
+def test_the_docs_list_every_binding_id() -> None:
+    """docs/configuration.md promises the ids a [keymap] can use: the list must be the code's."""
+    docs = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    keys_section = docs[docs.index("## Keys") :]
+    documented = set(re.findall(r"^\| `([a-z-]+\.[a-z-]+)` \|", keys_section, re.MULTILINE))
+    assert documented == binding_ids()
