@@ -528,9 +528,13 @@ class TierScreen(PartnerOpsScreen):
             return  # the user has moved on; that month's read is on its way
         tabs = self.query_one(TabbedContent)
         for side, rows in message.sides.items():
-            self.query_one(f"#tier-list-{side}", TierClientList).show(rows)
+            table = self.query_one(f"#tier-list-{side}", TierClientList)
+            table.show(rows)
             clients = f"{len(rows)} client{'s' if len(rows) != 1 else ''}"
             tabs.get_tab(f"tier-tab-{side}").label = f"{TAB_TITLES[side]} · {clients}"
+            # DataTable widens its columns when idle but keeps lines drawn before that (the
+            # relabelled tabs draw them at once), cut to the headers' widths: drawn again after.
+            table.call_after_refresh(table.notify_style_update)
 
     @on(DataTable.RowSelected)
     def _open_client(self, event: DataTable.RowSelected) -> None:

@@ -295,7 +295,7 @@ def test_tier_screen_light_earlier_month_lost_tab(snap_compare, portfolio_profil
 
     async def pick(pilot: Pilot) -> None:
         await settle(pilot)
-        await pilot.press("left", "l")
+        await pilot.press("left", "left_square_bracket")
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=pick)
