@@ -435,7 +435,13 @@ class PartnerOpsApp(App[None]):
             )
             return
         if any(w.group == "sync" and w.is_running for w in self.workers):
-            self.notify("A sync is already running.", markup=False)
+            if self._offline:
+                self.notify(
+                    "Offline: the backend cannot be reached. Still trying in the background.",
+                    markup=False,
+                )
+            else:
+                self.notify("A sync is already running.", markup=False)
             return
         if self._sync_timer is not None:
             self._sync_timer.stop()

@@ -31,6 +31,7 @@ STATE_LABELS = {
     "rejected": "refused by the server",
     "conflict": "changed on the server meanwhile",
 }
+REFUSED_PREFIX = "refused by the server ("
 EMPTY = (
     "No refused actions. When the server refuses an action sent from here, it shows in this "
     "list with the server's reason until you dismiss it."
@@ -41,14 +42,21 @@ def refused_prompt(entry: OutboxEntry) -> Text:
     """Two lines: what was asked and when, then what the server said, all literal."""
     queued = parse_utc(entry.created_at)
     when = format_local_time(queued) if queued else entry.created_at
-    what = entry.kind.replace("_", " ").capitalize()
+    what = entry.kind.replace("_", " ")
+    # The push wrote "<action> on <id>: refused by the server (<reason>)": the first line
+    # already says all but the server's own words.
+    reason = (entry.outcome_reason or "the server gave no reason").removeprefix(
+        f"{what} on {entry.target_id}: "
+    )
+    if reason.startswith(REFUSED_PREFIX) and reason.endswith(")"):
+        reason = "The server said: " + reason.removeprefix(REFUSED_PREFIX).removesuffix(")")
     return Text.assemble(
-        (what, "bold"),
+        (what.capitalize(), "bold"),
         " on ",
         literal(f"{entry.target_table} {entry.target_id}"),
         (f"  queued {when} · {STATE_LABELS.get(entry.state, entry.state)}", "dim"),
         "\n  ",
-        literal(entry.outcome_reason or "the server gave no reason"),
+        literal(reason),
     )
 
 

@@ -136,9 +136,14 @@ async def test_a_gone_backend_reads_offline_at_once_while_retries_go_on(monkeypa
         assert any(w.group == "sync" and w.is_running for w in app.workers)
         assert "retrying in the background" in str(app.status.sync_tooltip())
         assert not app._notifications
+        await pilot.press("r")  # says why nothing new starts
+        assert [n.message for n in app._notifications] == [
+            "Offline: the backend cannot be reached. Still trying in the background."
+        ]
         await wait_for_sync(pilot)
         assert sync_label(app).startswith("offline")
-        assert not app._notifications
+        # The retries ended without a toast: the header says it all.
+        assert not any(n.title == "Sync failed" for n in app._notifications)
 
 
 async def test_rejected_credentials_stay_in_the_header_until_fixed(monkeypatch) -> None:
