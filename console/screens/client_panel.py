@@ -36,7 +36,14 @@ class ClientPanelDialog(Dialog):
         height: 1fr;
         border-top: none;
     }
+
+    ClientPanelDialog.-narrow .detail-columns {
+        layout: vertical;
+    }
     """
+    # Fields and subscriptions side by side need the Clients screen's 120 columns inside the
+    # dialog's border and padding; below that they stack.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (140, "-wide")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         CANCEL,
@@ -84,6 +91,7 @@ class ClientPanelDialog(Dialog):
             yield Label(
                 "[ and ] switch tabs · g shows the client on Clients · escape closes",
                 classes="dialog-hint",
+                markup=False,
             )
 
     def on_mount(self) -> None:

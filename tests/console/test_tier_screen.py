@@ -9,7 +9,7 @@ from pathlib import Path
 from console_fixtures import FIXED_NOW, HOSTILE_ESCAPES, HOSTILE_MARKUP
 from pilot_helpers import settle
 from textual.pilot import Pilot
-from textual.widgets import Static, TabbedContent
+from textual.widgets import Label, Static, TabbedContent
 
 from console.app import PartnerOpsApp
 from console.screens.client_panel import ClientPanelDialog
@@ -175,6 +175,8 @@ async def test_enter_opens_the_client_panel_over_tier_and_g_goes_to_clients(
         assert isinstance(dialog, ClientPanelDialog)
         assert dialog.panel.client_id == client_id
         assert name in str(dialog.panel.query_one("#detail-title", Static).render())
+        hint = str(dialog.query_one(".dialog-hint", Label).render())
+        assert hint.startswith("[ and ] switch tabs")  # brackets shown, not read as markup
         await pilot.press("right_square_bracket")
         assert dialog.panel.active_tab == "detail-renewals"
         await pilot.press("escape")
