@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -23,6 +24,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import var
+from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
@@ -33,10 +35,18 @@ from console.text import safe_text
 from local_store.queries import PartnerHeader, SyncOverview, partner_header, sync_overview
 
 if TYPE_CHECKING:
+    from textual.actions import ActionParseResult
     from textual.command import Provider
+    from textual.dom import DOMNode
     from textual.screen import Screen
 
     from sync.profile import Profile
+
+DIALOG_READS = frozenset({"assign_owner", "filters", "assign"})
+"""Actions that read the cache (people, products) before their dialog opens."""
+DIALOG_WAIT_SECONDS = 1.0
+"""How long keys typed after such an action are kept from the screen behind the dialog."""
+ALWAYS_RUN = frozenset({"quit", "command_palette"})
 
 STATUS_REFRESH_SECONDS = 30.0
 STARTUP_SYNC_DELAY_SECONDS = 1.0
@@ -226,6 +236,7 @@ class PartnerOpsApp(App[None]):
         self._sync_problem: str | None = None
         self._status_timer: Timer | None = None
         self._sync_timer: Timer | None = None
+        self._dialog_asked_at: float | None = None
 
     def now(self) -> datetime:
         """The app's clock (fixed in tests), so every screen agrees on what "today" is."""
@@ -550,6 +561,30 @@ class PartnerOpsApp(App[None]):
 
         if isinstance(screen, ClientsScreen):
             screen.jump_to(client_id)
+
+    # Keys typed for a dialog that is still being read.
+
+    async def run_action(
+        self, action: str | ActionParseResult, default_namespace: DOMNode | None = None
+    ) -> bool:
+        if isinstance(action, str):
+            name = action.rsplit(".", 1)[-1].split("(")[0]
+            if name not in ALWAYS_RUN and self._dialog_pending():
+                # `a` reads the people before its dialog opens; the arrows typed right after
+                # were meant for the dialog, and moved (and scrolled) the list behind it.
+                return True
+            if name in DIALOG_READS:
+                self._dialog_asked_at = monotonic()
+        return await super().run_action(action, default_namespace)
+
+    def _dialog_pending(self) -> bool:
+        asked = self._dialog_asked_at
+        if asked is None:
+            return False
+        if isinstance(self.screen, ModalScreen) or monotonic() - asked > DIALOG_WAIT_SECONDS:
+            self._dialog_asked_at = None
+            return False
+        return True
 
     # Errors from workers.
 
