@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from time import monotonic
@@ -226,7 +226,7 @@ class PartnerOpsApp(App[None]):
         self.profile = profile
         # Checked before the first paint: a wrong id or key is one line and exit 2, never a
         # keymap silently ignored.
-        self.set_keymap(check_keymap(profile.keymap))
+        self.set_keymap(check_keymap(profile.keymap, type(self)))
         self.cache = CacheReader(profile.cache_path)
         self._clock: Clock = clock or (lambda: datetime.now(UTC))
         self._partner: PartnerHeader | None = None
@@ -564,7 +564,10 @@ class PartnerOpsApp(App[None]):
     # Keys typed for a dialog that is still being read.
 
     async def run_action(
-        self, action: str | ActionParseResult, default_namespace: DOMNode | None = None
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
     ) -> bool:
         if isinstance(action, str):
             name = action.rsplit(".", 1)[-1].split("(")[0]
@@ -574,7 +577,7 @@ class PartnerOpsApp(App[None]):
                 return True
             if name in DIALOG_READS:
                 self._dialog_asked_at = monotonic()
-        return await super().run_action(action, default_namespace)
+        return await super().run_action(action, default_namespace, namespaces)
 
     def _dialog_pending(self) -> bool:
         asked = self._dialog_asked_at

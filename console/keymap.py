@@ -33,11 +33,10 @@ class KeymapError(ProfileError):
     """A `[keymap]` entry names a binding id or a key that does not exist."""
 
 
-def console_node_classes() -> Iterator[type[DOMNode]]:
-    """Every screen, dialog and widget class of the console (imports all their modules)."""
-    from console.app import PartnerOpsApp
-
-    yield PartnerOpsApp
+def console_node_classes(app_class: type[DOMNode]) -> Iterator[type[DOMNode]]:
+    """The app's class, then every screen, dialog and widget class of the console (imports
+    all their modules). The app passes itself in: it imports this module."""
+    yield app_class
     for package_name in _PACKAGES:
         package = importlib.import_module(package_name)
         for module_info in pkgutil.iter_modules(package.__path__):
@@ -60,10 +59,10 @@ def own_bindings(node_class: type[DOMNode]) -> list[Binding]:
     ]
 
 
-def binding_ids() -> set[str]:
+def binding_ids(app_class: type[DOMNode]) -> set[str]:
     return {
         binding.id
-        for node_class in console_node_classes()
+        for node_class in console_node_classes(app_class)
         for binding in own_bindings(node_class)
         if binding.id is not None
     }
@@ -85,11 +84,11 @@ def is_valid_key(key: str) -> bool:
     return True
 
 
-def check_keymap(keymap: Mapping[str, str]) -> dict[str, str]:
+def check_keymap(keymap: Mapping[str, str], app_class: type[DOMNode]) -> dict[str, str]:
     """The keymap to give `App.set_keymap`; raises `KeymapError` naming the first bad entry."""
     if not keymap:
         return {}
-    known = binding_ids()
+    known = binding_ids(app_class)
     for binding_id, keys in keymap.items():
         if binding_id not in known:
             close = difflib.get_close_matches(binding_id, sorted(known), n=1)

@@ -19,7 +19,7 @@ from console.screens.dialogs import CANCEL, Dialog
 from console.widgets.client_detail import ClientDetailPanel
 
 if TYPE_CHECKING:
-    from console.app import PartnerOpsApp
+    from console.app_protocol import ConsoleApp
     from local_store.client_detail import ClientDetail
 
 
@@ -43,7 +43,7 @@ class ClientPanelDialog(Dialog):
     """
     # Fields and subscriptions side by side need the Clients screen's 120 columns inside the
     # dialog's border and padding; below that they stack.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (140, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         CANCEL,
@@ -82,8 +82,8 @@ class ClientPanelDialog(Dialog):
         self.panel = ClientDetailPanel()
 
     @property
-    def console_app(self) -> PartnerOpsApp:
-        return cast("PartnerOpsApp", self.app)
+    def console_app(self) -> ConsoleApp:
+        return cast("ConsoleApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="client-panel-dialog"):

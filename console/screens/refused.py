@@ -24,7 +24,7 @@ from console.text import format_local_time, literal, safe_text
 from local_store.queries import parse_utc
 
 if TYPE_CHECKING:
-    from console.app import PartnerOpsApp
+    from console.app_protocol import ConsoleApp
     from local_store.outbox import OutboxEntry
 
 STATE_LABELS = {
@@ -106,8 +106,8 @@ class RefusedDialog(Dialog):
         self.entries: list[OutboxEntry] = []
 
     @property
-    def console_app(self) -> PartnerOpsApp:
-        return cast("PartnerOpsApp", self.app)
+    def console_app(self) -> ConsoleApp:
+        return cast("ConsoleApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="refused-dialog"):

@@ -48,7 +48,7 @@ every screen, the CRM record where there is one; escape and enter depend on the 
 def _all_bindings() -> list[tuple[str, Binding]]:
     return [
         (node_class.__qualname__, binding)
-        for node_class in set(console_node_classes())
+        for node_class in set(console_node_classes(PartnerOpsApp))
         for binding in own_bindings(node_class)
     ]
 
@@ -97,18 +97,18 @@ def test_binding_ids_are_unique_per_meaning() -> None:
 
 
 def test_check_keymap_names_an_unknown_id_or_key() -> None:
-    assert check_keymap({"clients.sort": "j", "app.sync": "f5,ctrl+r"}) == {
+    assert check_keymap({"clients.sort": "j", "app.sync": "f5,ctrl+r"}, PartnerOpsApp) == {
         "clients.sort": "j",
         "app.sync": "f5,ctrl+r",
     }
     with pytest.raises(KeymapError, match="no binding 'clients.sorting'; did you mean"):
-        check_keymap({"clients.sorting": "j"})
+        check_keymap({"clients.sorting": "j"}, PartnerOpsApp)
     with pytest.raises(KeymapError, match="no binding 'zzz'; see the ids in docs/config"):
-        check_keymap({"zzz": "j"})
+        check_keymap({"zzz": "j"}, PartnerOpsApp)
     with pytest.raises(KeymapError, match=re.escape("'ctrl+pgup' is not a key")):
-        check_keymap({"clients.sort": "j,ctrl+pgup"})
+        check_keymap({"clients.sort": "j,ctrl+pgup"}, PartnerOpsApp)
     with pytest.raises(KeymapError, match="'' is not a key"):
-        check_keymap({"clients.sort": "j,"})
+        check_keymap({"clients.sort": "j,"}, PartnerOpsApp)
 
 
 def _write_config(tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -186,4 +186,4 @@ def test_the_docs_list_every_binding_id() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text(encoding="utf-8")
     keys_section = docs[docs.index("## Keys") :]
     documented = set(re.findall(r"^\| `([a-z-]+\.[a-z-]+)` \|", keys_section, re.MULTILINE))
-    assert documented == binding_ids()
+    assert documented == binding_ids(PartnerOpsApp)
