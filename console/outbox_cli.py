@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from console.cli_common import EXIT_ERROR, EXIT_USAGE, ProfileOption, fail, profile_from
-from console.text import safe_text
 from sync.profile import Profile
 
 if TYPE_CHECKING:
@@ -64,6 +63,8 @@ def _record(entry: "OutboxEntry") -> dict[str, Any]:
 
 
 def _table(records: list[dict[str, Any]]) -> None:
+    from console.text import safe_text
+
     if not records:
         typer.echo("The outbox is empty: nothing waiting to sync, nothing refused.")
         return
@@ -122,6 +123,7 @@ def dismiss(
     profile: ProfileOption = None,
 ) -> None:
     """Forget refused actions once you have read why; the server's version is already cached."""
+    from console.text import safe_text  # Rich's Text: not loaded for every command's --help
     from local_store.outbox import dismiss_all_refused, dismiss_refused, refused_actions
 
     if bool(ids) == dismiss_all:
