@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -23,20 +24,30 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import var
+from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from console.app_protocol import ShowsClients
 from console.cache import CacheReader
-from console.status import StatusSnapshot, SyncFinished, SyncProgress
+from console.keymap import check_keymap
+from console.status import StatusSnapshot, SyncFinished, SyncProgress, SyncUnreachable
 from console.text import safe_text
 from local_store.queries import PartnerHeader, SyncOverview, partner_header, sync_overview
 
 if TYPE_CHECKING:
+    from textual.actions import ActionParseResult
     from textual.command import Provider
+    from textual.dom import DOMNode
     from textual.screen import Screen
 
     from sync.profile import Profile
+
+DIALOG_READS = frozenset({"assign_owner", "filters", "assign"})
+"""Actions that read the cache (people, products) before their dialog opens."""
+DIALOG_WAIT_SECONDS = 1.0
+"""How long keys typed after such an action are kept from the screen behind the dialog."""
+ALWAYS_RUN = frozenset({"quit", "command_palette"})
 
 STATUS_REFRESH_SECONDS = 30.0
 STARTUP_SYNC_DELAY_SECONDS = 1.0
@@ -166,6 +177,14 @@ class PartnerOpsApp(App[None]):
         Binding(
             "question_mark", "help", "Help", id="app.help", tooltip="Every key of this screen."
         ),
+        # In the footer only while there are refused actions to read (see `check_action`).
+        Binding(
+            "R",
+            "refused",
+            "Refused",
+            id="app.refused",
+            tooltip="What the server said about each refused action; dismiss them.",
+        ),
         # Not shown in the footer: the footer has its own place for the palette's key.
         Binding(
             "ctrl+p",
@@ -205,14 +224,20 @@ class PartnerOpsApp(App[None]):
         self.DEFAULT_MODE = start_screen  # type: ignore[misc]  # Textual reads it per instance
         super().__init__()
         self.profile = profile
+        # Checked before the first paint: a wrong id or key is one line and exit 2, never a
+        # keymap silently ignored.
+        self.set_keymap(check_keymap(profile.keymap, type(self)))
         self.cache = CacheReader(profile.cache_path)
         self._clock: Clock = clock or (lambda: datetime.now(UTC))
         self._partner: PartnerHeader | None = None
         self._overview: SyncOverview | None = None
         self._activity: str | None = None
         self._offline = False
+        self._paused: str | None = None
+        self._sync_problem: str | None = None
         self._status_timer: Timer | None = None
         self._sync_timer: Timer | None = None
+        self._dialog_asked_at: float | None = None
 
     def now(self) -> datetime:
         """The app's clock (fixed in tests), so every screen agrees on what "today" is."""
@@ -255,7 +280,10 @@ class PartnerOpsApp(App[None]):
 
     @on(StatusRead)
     def _status_read(self, message: StatusRead) -> None:
+        refused_before = self._overview.actions_refused if self._overview else 0
         self._partner, self._overview = message.partner, message.overview
+        if message.overview.actions_refused != refused_before:
+            self.refresh_bindings()
         self._publish_status()
         self._chain_status_refresh()
 
@@ -273,6 +301,8 @@ class PartnerOpsApp(App[None]):
             activity=self._activity,
             offline=self._offline,
             now=self._clock(),
+            paused=self._paused,
+            problem=self._sync_problem,
         )
 
     def set_sync_state(self, text: str | None) -> None:
@@ -285,6 +315,8 @@ class PartnerOpsApp(App[None]):
 
     @on(SyncProgress)
     def _sync_progress(self, message: SyncProgress) -> None:
+        # Progress is only reported for pages that arrived: the backend is back.
+        self._offline = False
         if message.fraction is None:
             text = "syncing…"
         else:
@@ -293,13 +325,30 @@ class PartnerOpsApp(App[None]):
             text += f" {message.detail}"
         self.set_sync_state(text)
 
+    @on(SyncUnreachable)
+    def _sync_unreachable(self, message: SyncUnreachable) -> None:
+        """Offline at the first attempt that cannot connect; the worker retries quietly."""
+        self._offline = True
+        self._activity = None
+        self._sync_problem = message.reason
+        self._publish_status()
+
     @on(SyncFinished)
     def _sync_finished(self, message: SyncFinished) -> None:
         self._activity = None
         self._offline = message.offline
+        if message.error is None:
+            self._paused = self._sync_problem = None
+        else:
+            self._sync_problem = message.error
+            if message.user_must_act:
+                # Kept in the header until a sync succeeds: offline does not prove it fixed.
+                self._paused = message.paused or "needs your attention"
         if message.error and not message.offline:
             error = message.error
             if message.user_must_act and self.profile.sync_interval_s > 0:
+                if not error.endswith((".", "!", "?")):
+                    error += "."
                 error += " Background sync is paused until you sync again with r."
             self.notify(error, title="Sync failed", severity="error", markup=False)
         for line in message.refused:
@@ -398,19 +447,27 @@ class PartnerOpsApp(App[None]):
             )
             return
         if any(w.group == "sync" and w.is_running for w in self.workers):
-            self.notify("A sync is already running.", markup=False)
+            if self._offline:
+                self.notify(
+                    "Offline: the backend cannot be reached. Still trying in the background.",
+                    markup=False,
+                )
+            else:
+                self.notify("A sync is already running.", markup=False)
             return
         if self._sync_timer is not None:
             self._sync_timer.stop()
             self._sync_timer = None
+        # Offline stays shown until the backend answers: a retry is no news.
+        self.set_sync_state("syncing 0%")
         self._sync_in_background()
 
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
     def _sync_in_background(self) -> None:
         # Imported here: sync pulls in httpx and pydantic, which the first paint must not wait on.
         from local_store.database import CacheError
-        from sync.client import BackendUnavailable, SyncError
-        from sync.engine import run_sync
+        from sync.client import BackendUnavailable, CredentialsRejected, MissingToken, SyncError
+        from sync.engine import ConfigError, run_sync
         from sync.profile import ProfileError
         from sync.wire import RESOURCE_MODELS
 
@@ -419,23 +476,48 @@ class PartnerOpsApp(App[None]):
         def progress(resource: str, count: int) -> None:
             self.post_message(SyncProgress(order.index(resource) / len(order), resource))
 
-        self.post_message(SyncProgress(0.0))
+        def unreachable(reason: str) -> None:
+            self.post_message(SyncUnreachable(reason))
+
         try:
             # Off the UI thread: the sync reads the OS keyring for the token each time, so a
             # `partnerops login` in another terminal is picked up.
-            report = run_sync(self.profile, progress=progress)
+            report = run_sync(self.profile, progress=progress, on_unreachable=unreachable)
         except BackendUnavailable as exc:
             self.post_message(SyncFinished(str(exc), offline=True))
         except SyncError as exc:
-            self.post_message(SyncFinished(str(exc), user_must_act=exc.user_must_act))
+            paused = (
+                "token rejected"
+                if isinstance(exc, CredentialsRejected)
+                else "no token"
+                if isinstance(exc, MissingToken)
+                else "config error"
+                if isinstance(exc, ConfigError)
+                else None
+            )
+            self.post_message(
+                SyncFinished(str(exc), user_must_act=exc.user_must_act, paused=paused)
+            )
         except ProfileError as exc:  # a token in the keyring that cannot be sent
-            self.post_message(SyncFinished(str(exc), user_must_act=True))
+            self.post_message(SyncFinished(str(exc), user_must_act=True, paused="token unusable"))
         except CacheError as exc:
             self.post_message(SyncFinished(str(exc)))
         except Exception as exc:
             self.post_message(SyncFinished(f"sync stopped unexpectedly ({type(exc).__name__})"))
         else:
             self.post_message(SyncFinished(refused=report.pushed.refused))
+
+    def action_refused(self) -> None:
+        from console.screens.refused import RefusedDialog
+
+        if not isinstance(self.screen, RefusedDialog):
+            self.push_screen(RefusedDialog())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "refused":
+            # In the footer only while there is something to read; the palette always has it.
+            return bool(self._overview and self._overview.actions_refused)
+        return True
 
     def action_help(self) -> None:
         from console.screens.help import HelpScreen
@@ -478,6 +560,33 @@ class PartnerOpsApp(App[None]):
         screen = self.screen
         if isinstance(screen, ShowsClients):
             screen.jump_to(client_id)
+
+    # Keys typed for a dialog that is still being read.
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        if isinstance(action, str):
+            name = action.rsplit(".", 1)[-1].split("(")[0]
+            if name not in ALWAYS_RUN and self._dialog_pending():
+                # `a` reads the people before its dialog opens; the arrows typed right after
+                # were meant for the dialog, and moved (and scrolled) the list behind it.
+                return True
+            if name in DIALOG_READS:
+                self._dialog_asked_at = monotonic()
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def _dialog_pending(self) -> bool:
+        asked = self._dialog_asked_at
+        if asked is None:
+            return False
+        if isinstance(self.screen, ModalScreen) or monotonic() - asked > DIALOG_WAIT_SECONDS:
+            self._dialog_asked_at = None
+            return False
+        return True
 
     # Errors from workers.
 

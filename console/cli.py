@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from console import alerts_cli, cache_cli, hubspot_cli, login_cli, server_cli
+from console import alerts_cli, cache_cli, hubspot_cli, login_cli, outbox_cli, server_cli
 from console.cli_common import EXIT_USAGE, ProfileOption, fail, resolve_profile
 from console.tui import open_tui
 from local_store.database import CacheError
@@ -36,6 +36,7 @@ backend_app = typer.Typer(help="Run the reference backend.", no_args_is_help=Tru
 app.add_typer(backend_app, name="backend")
 # Command groups kept in their own modules register here, one line each.
 app.add_typer(alerts_cli.app, name="alerts")
+app.add_typer(outbox_cli.app, name="outbox")
 app.command("login")(login_cli.login)
 app.command("logout")(login_cli.logout)
 app.add_typer(cache_cli.app, name="cache")

@@ -32,6 +32,7 @@ class PartnerOpsCommands(Provider):
             yield f"Go to {title}", f"Switch to the {title} screen.", partial(app.switch_mode, mode)
         yield "Sync now", "Pull fresh data and send actions waiting to sync.", app.action_sync_now
         yield "Help", "Show every key of this screen.", app.action_help
+        yield "Refused actions", "What the server said about refused actions.", app.action_refused
         if isinstance(self.screen, PartnerOpsScreen):
             for command in self.screen.palette_commands():
                 yield command.name, command.help, command.run

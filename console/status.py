@@ -22,10 +22,19 @@ class SyncProgress(Message):
         self.detail = detail
 
 
+class SyncUnreachable(Message):
+    """A running sync could not connect (`reason` says why) and keeps retrying quietly."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
 class SyncFinished(Message):
     """A sync ended. `offline` means the backend could not be reached at all; `refused` has
     one line per action the server rejected or that lost to a server change; `user_must_act`
-    that syncing again cannot help until the user fixes what `error` names."""
+    that syncing again cannot help until the user fixes what `error` names, and `paused`
+    says it in a few words for the header ("token rejected")."""
 
     def __init__(
         self,
@@ -34,12 +43,14 @@ class SyncFinished(Message):
         offline: bool = False,
         refused: list[str] | None = None,
         user_must_act: bool = False,
+        paused: str | None = None,
     ) -> None:
         super().__init__()
         self.error = error
         self.offline = offline
         self.refused = refused or []
         self.user_must_act = user_must_act
+        self.paused = paused
 
 
 class StatusSnapshot(NamedTuple):
@@ -50,23 +61,30 @@ class StatusSnapshot(NamedTuple):
     activity: str | None = None
     offline: bool = False
     now: datetime | None = None
+    paused: str | None = None
+    """Why syncing is paused until the user fixes something ("token rejected"), or None."""
+    problem: str | None = None
+    """The last sync's error in full, for the tooltip: why offline, or why paused."""
 
     def sync_text(self) -> str:
-        """ "synced 3 min ago", "syncing 42%", "offline — cached 2 h ago", and actions waiting."""
-        if self.activity:
+        """ "synced 3 min ago", "syncing 42%", "offline — cached 2 h ago", "sync paused: token
+        rejected — cached 5 min ago", and actions waiting and refused."""
+        last = self.overview.last_success if self.overview else None
+        age = format_relative(last, self.now) if last is not None and self.now else None
+        cached = f" — cached {age}" if age else " — nothing cached yet"
+        if self.paused:
+            # Before anything else: nothing syncs until the user fixes it.
+            base = f"sync paused: {self.paused}{cached}"
+        elif self.offline:
+            base = f"offline{cached}"
+        elif self.activity:
             base = self.activity
+        elif age is None:
+            base = "never synced"
+        elif self.overview and self.overview.last_error:
+            base = f"last sync failed{cached}"
         else:
-            last = self.overview.last_success if self.overview else None
-            if last is None or self.now is None:
-                base = "never synced"
-            else:
-                age = format_relative(last, self.now)
-                if self.offline:
-                    base = f"offline — cached {age}"
-                elif self.overview and self.overview.last_error:
-                    base = f"last sync failed — cached {age}"
-                else:
-                    base = f"synced {age}"
+            base = f"synced {age}"
         parts = [base]
         if self.overview and self.overview.actions_waiting:
             count = self.overview.actions_waiting
@@ -79,6 +97,12 @@ class StatusSnapshot(NamedTuple):
         """The local time of the last sync and the last error, which came from the server."""
         last = self.overview.last_success if self.overview else None
         lines = [Text(f"Last synced {format_local_time(last)}" if last else "Never synced")]
+        if self.paused and self.problem:
+            lines.append(Text("Sync paused: ") + literal(self.problem))
+        elif self.offline and self.problem:
+            lines.append(literal(self.problem) + Text("; retrying in the background."))
+        if self.overview and self.overview.actions_refused:
+            lines.append(Text("Refused actions (in the palette) says what the server said."))
         if self.overview and self.overview.last_error:
             lines.append(Text("Last error: ") + literal(self.overview.last_error))
         return Text("\n").join(lines)

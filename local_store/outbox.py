@@ -194,6 +194,12 @@ def dismiss_refused(conn: sqlite3.Connection, key: str) -> None:
         conn.execute("DELETE FROM outbox WHERE key = ? AND state != ?", (key, PENDING))
 
 
+def dismiss_all_refused(conn: sqlite3.Connection) -> int:
+    """Forget every refused action (the user has read why); returns how many there were."""
+    with write_transaction(conn):
+        return conn.execute("DELETE FROM outbox WHERE state != ?", (PENDING,)).rowcount
+
+
 # The actions of the client and renewal screens.
 
 

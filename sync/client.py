@@ -49,6 +49,11 @@ class BadResponse(SyncError):
     pass
 
 
+Unreachable = Callable[[str], None]
+"""Told, with a one-line reason, each time an attempt cannot connect at all (refused,
+unreachable, no answer to connect); the retries go on, so a caller can show "offline" at once."""
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -94,9 +99,11 @@ class BackendClient:
         retry_total_s: float = RETRY_TOTAL_S,
         transport: httpx.BaseTransport | None = None,
         allow_insecure_http: bool = False,
+        on_unreachable: Unreachable | None = None,
     ) -> None:
         self.base_url = check_backend_url(base_url, allow_insecure=allow_insecure_http)
         self._retry_total_s = retry_total_s
+        self._on_unreachable = on_unreachable
         self._http = httpx.Client(
             base_url=self.base_url + API_PREFIX,
             headers={"Authorization": f"Bearer {token}", "User-Agent": "partnerops"},
@@ -147,16 +154,26 @@ class BackendClient:
         self, method: str, path: str, *, parse: Callable[[bytes], Any] = json.loads, **kwargs: Any
     ) -> Any:
         """The parsed body of a successful answer; `parse` may raise ValidationError."""
+
+        def attempt() -> Any:
+            try:
+                return self._once(method, path, parse, **kwargs)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if self._on_unreachable is not None:
+                    self._on_unreachable(self._unreachable(exc))
+                raise
+
         return with_retries(
-            lambda: self._once(method, path, parse, **kwargs),
+            attempt,
             timeout_s=self._retry_total_s,
             gave_up=lambda exc: BackendUnavailable(
                 f"the backend kept answering {exc} for {self._retry_total_s:.0f} s; try again later"
             ),
-            unreachable=lambda exc: BackendUnavailable(
-                f"cannot reach the backend at {self.base_url} ({type(exc).__name__})"
-            ),
+            unreachable=lambda exc: BackendUnavailable(self._unreachable(exc)),
         )
+
+    def _unreachable(self, exc: httpx.TransportError) -> str:
+        return f"cannot reach the backend at {self.base_url} ({type(exc).__name__})"
 
     def _once(self, method: str, path: str, parse: Callable[[bytes], Any], **kwargs: Any) -> Any:
         response = self._http.request(method, path, **kwargs)

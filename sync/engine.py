@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sync.client import BackendClient, MissingToken, SyncError
+from sync.client import BackendClient, MissingToken, SyncError, Unreachable
 from sync.profile import Profile, with_token
 from sync.pull import Progress, pull_all
 from sync.push import push_outbox
@@ -11,8 +11,16 @@ from sync.session import ConfigError, SyncReport, check_profile_config, in_cache
 __all__ = ["ConfigError", "SyncReport", "run_sync"]
 
 
-def run_sync(profile: Profile, *, progress: Progress | None = None) -> SyncReport:
-    """Push first, so the pull that follows brings back the server's view of our actions."""
+def run_sync(
+    profile: Profile,
+    *,
+    progress: Progress | None = None,
+    on_unreachable: Unreachable | None = None,
+) -> SyncReport:
+    """Push first, so the pull that follows brings back the server's view of our actions.
+
+    `on_unreachable` hears of every attempt that could not connect, while the retries go on.
+    """
     profile = with_token(profile)
     if profile.source == "hubspot":
         from sync.hubspot.run import run_hubspot_sync  # httpx-heavy HubSpot code: load on use
@@ -33,6 +41,7 @@ def run_sync(profile: Profile, *, progress: Progress | None = None) -> SyncRepor
         profile.token,
         retry_total_s=retry_budget(),
         allow_insecure_http=profile.allow_insecure_http,
+        on_unreachable=on_unreachable,
     ) as client:
         return in_cache(
             profile,

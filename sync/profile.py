@@ -98,6 +98,9 @@ class Profile:
     """Where the data comes from: our backend API, or HubSpot's CRM API."""
     start_screen: str = "clients"
     client_columns: tuple[str, ...] = CLIENT_COLUMNS
+    keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Binding id → keys, from the config's global [keymap] with the profile's own on top;
+    the TUI checks the ids and keys, which only it knows."""
     settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     """The profile's whole config table, read-only, for the sections other modules own
     (alert rule thresholds, health weights, inbox sections, HubSpot mapping)."""
@@ -234,6 +237,17 @@ def _read_config(path: Path) -> dict:
         raise ProfileError(f"cannot read config file {path}: {exc.strerror}") from None
 
 
+def _keymap_table(table: object, where: str) -> dict[str, str]:
+    if not isinstance(table, dict) or not all(
+        isinstance(keys, str) and keys.strip() for keys in table.values()
+    ):
+        raise ProfileError(
+            f'{where} must map binding ids to keys, like "clients.sort" = "s" '
+            "(see docs/configuration.md)"
+        )
+    return dict(table)
+
+
 def _environment_token() -> str | None:
     from_env = os.environ.get(TOKEN_ENV)
     return check_token(from_env, TOKEN_ENV) if from_env else None
@@ -340,6 +354,8 @@ def load_profile(name: str | None = None) -> Profile:
             f"config file {path}: client_columns must be a list drawn from "
             f"{', '.join(CLIENT_COLUMNS)}"
         )
+    keymap = _keymap_table(config.get("keymap", {}), f"config file {path}: [keymap]")
+    keymap |= _keymap_table(section.get("keymap", {}), f"{where}.keymap")
     try:
         cache_file = cache_path(chosen)
     except InvalidProfileName as exc:
@@ -356,5 +372,6 @@ def load_profile(name: str | None = None) -> Profile:
         source=source,
         start_screen=start_screen,
         client_columns=tuple(columns),
+        keymap=MappingProxyType(keymap),
         settings=MappingProxyType(section),
     )

@@ -158,18 +158,18 @@ class ClientsScreen(PartnerOpsScreen):
         ),
         Binding(
             "o",
+            "open_crm",
+            "Open in CRM",
+            show=False,
+            id="clients.open-crm",
+            tooltip="Open the selected client's company record in the CRM.",
+        ),
+        Binding(
+            "O",
             "open_account",
             "Account",
             id="clients.open-account",
             tooltip="Open the selected client's HubSpot account in your browser.",
-        ),
-        Binding(
-            "c",
-            "open_crm",
-            "CRM",
-            show=False,
-            id="clients.open-crm",
-            tooltip="Open the selected client's company record in the CRM.",
         ),
         Binding(
             "n",

@@ -15,11 +15,24 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
+MOVING_KEYS = frozenset(
+    {"up", "down", "pageup", "pagedown", "home", "end", "ctrl+home", "ctrl+end", "tab", "shift+tab"}
+)
+"""Keys that move a cursor or the focus the same way in every list: one line says them all."""
+MOVING_NOTE = (
+    "↑ ↓ pgup pgdn home end move in a list (and home/end pick the first and latest month on "
+    "the chart); tab and shift+tab move between parts of the screen; ctrl+c copies "
+    "selected text."
+)
+
 
 def _node_bindings(node: DOMNode) -> list[Binding]:
-    # `_bindings` is what Textual itself dispatches on (class bindings with any keymap
-    # applied); there is no public accessor for a node that does not have focus.
-    return [binding for _key, binding in node._bindings if not binding.system]
+    # `_bindings` are the class bindings, and the app's `_keymap` is what Textual applies to
+    # them when it dispatches a key: there is no public accessor for a node without focus.
+    bindings = node._bindings.copy()
+    if node.app._keymap:
+        bindings.apply_keymap(node.app._keymap)
+    return [binding for _key, binding in bindings if not binding.system]
 
 
 def _console_widgets(screen: Screen) -> Iterable[DOMNode]:
@@ -30,6 +43,25 @@ def _console_widgets(screen: Screen) -> Iterable[DOMNode]:
         if kind.__module__.startswith("console.") and widget.can_focus and kind not in seen:
             seen.add(kind)
             yield widget
+
+
+def meaningful(bindings: Iterable[Binding]) -> list[tuple[list[str], Binding]]:
+    """The console's own bindings (those with an id: Textual's stock widget keys have none),
+    one row per id with all its keys, without the keys `MOVING_NOTE` covers or the screen's
+    generic field keys."""
+    rows: dict[str, tuple[list[str], Binding]] = {}
+    for binding in bindings:
+        if (
+            not binding.id
+            or not binding.description
+            or binding.id.startswith("screen.")
+            or binding.key in MOVING_KEYS
+        ):
+            continue
+        keys, _first = rows.setdefault(binding.id, ([], binding))
+        if binding.key not in keys:
+            keys.append(binding.key)
+    return list(rows.values())
 
 
 class HelpScreen(ModalScreen[None]):
@@ -74,27 +106,26 @@ class HelpScreen(ModalScreen[None]):
             bindings += _node_bindings(widget)
         with VerticalScroll(id="help-panel"):
             yield Static(Text(f"{title} — keys", style="bold"), classes="help-heading")
-            yield Static(self._table(bindings))
+            yield Static(self._table(meaningful(bindings)), id="help-screen-keys")
             notes = getattr(self._underneath, "HELP_NOTES", "")
             if notes:
                 yield Static(notes, classes="help-notes", markup=False)
             yield Static(Text("Everywhere", style="bold"), classes="help-heading")
-            yield Static(self._table(_node_bindings(self.app)))
-            yield Static("escape, ? or q closes this help.", classes="help-notes", markup=False)
+            yield Static(self._table(meaningful(_node_bindings(self.app))), id="help-app-keys")
+            yield Static(MOVING_NOTE, classes="help-notes", markup=False)
+            yield Static(
+                "Keys can be changed in the config file's [keymap] (docs/configuration.md). "
+                "escape, ? or q closes this help.",
+                classes="help-notes",
+                markup=False,
+            )
 
-    def _table(self, bindings: Iterable[Binding]) -> Table:
+    def _table(self, rows: Iterable[tuple[list[str], Binding]]) -> Table:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column(no_wrap=True)
         table.add_column()
-        shown: set[tuple[str, str]] = set()
-        for binding in bindings:
-            if (binding.key, binding.action) in shown:
-                continue
-            shown.add((binding.key, binding.action))
-            table.add_row(
-                Text(self.app.get_key_display(binding)),
-                Text(binding.description),
-                Text(binding.tooltip),
-            )
+        for keys, binding in rows:
+            shown = " ".join(self.app.get_key_display(binding.with_key(key)) for key in keys)
+            table.add_row(Text(shown), Text(binding.description), Text(binding.tooltip))
         return table

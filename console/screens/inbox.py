@@ -145,13 +145,13 @@ class InboxScreen(PartnerOpsScreen):
         _key("slash", "focus_search", "Filter", "Search the alerts of this section."),
         _key("escape", "focus_table", "Back to list", "Leave the search.", show=False),
         _key(
-            "a",
+            "k",
             "acknowledge",
             "Ack",
             "Acknowledge the selected alerts (or the one under the cursor).",
         ),
-        _key("s", "snooze", "Snooze", "Snooze the alert until a date, with a reason."),
-        _key("A", "assign", "Assign", "Assign the alert to a colleague."),
+        _key("z", "snooze", "Snooze", "Snooze the alert until a date, with a reason."),
+        _key("a", "assign", "Assign", "Assign the alert to a colleague."),
         _key(
             "x", "resolve", "Resolve", "Resolve the selected alerts (or the one under the cursor)."
         ),

@@ -77,7 +77,7 @@ class TeamScreen(PartnerOpsScreen):
             tooltip="Write to the selected contact in your mail client, subject filled in.",
         ),
         Binding(
-            "c,y",
+            "y",
             "copy_email",
             "Copy address",
             id="team.copy",

@@ -2,7 +2,8 @@
 
 Everything comes from `local_store.tier`, read in workers. Picking a month on the chart
 shows its breakdown at once (the chart already holds the sums) and reads the clients behind
-it in a worker; `enter` on a client opens it on the Clients screen.
+it in a worker; `enter` on a client opens its detail panel over this screen, which keeps its
+place (and the Clients screen its filters).
 """
 
 from __future__ import annotations
@@ -53,11 +54,26 @@ KIND_LABELS = {
     "decreased": "Decreased",
 }
 SIDE_TITLES = {"total": "Total", "gained": "Gained", "lost": "Lost"}
+TAB_TITLES = {"total": "All", "gained": "Gained", "lost": "Lost"}
+"""The lists count clients, the breakdown beside them points: the labels say which."""
+BODY_ACTIONS = ("focus_chart", "show_side", "next_tab", "previous_tab")
+"""What the keys of the tier screen do, each needing the cache's figures."""
 _GOOD, _BAD, _MUTED = "$text-success", "$text-error", "$text-muted"
 
 
 def _signed(points: int) -> str:
     return f"{points:+,}".replace("-", "−") if points else "0"
+
+
+def _age(moment: datetime, now: datetime) -> str:
+    """How old the figures are; a stamp ahead of this machine's clock says so instead of
+    reading "just now" (the vendor stamps its daily refresh, which can be ahead of us)."""
+    ahead = int((moment - now).total_seconds() // 60)
+    if ahead < 1:
+        return format_relative(moment, now)
+    if ahead < 120:
+        return f"{ahead} min ahead of this computer's clock"
+    return f"{ahead // 60} h ahead of this computer's clock"
 
 
 def _month_title(month: date) -> str:
@@ -78,7 +94,7 @@ class TierClientList(DataTable[Text], inherit_bindings=False):
             "select_cursor",
             "Open client",
             id="tier.open-client",
-            tooltip="Open the selected client on the Clients screen.",
+            tooltip="Open the selected client's detail panel here.",
         ),
         Binding("up", "cursor_up", "Up", show=False, id="tier.list-up", tooltip="Previous client."),
         Binding(
@@ -220,40 +236,33 @@ class TierScreen(PartnerOpsScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     HELP_NOTES = (
         "Pick a month on the chart (left and right, or click a bar) to see its breakdown and the "
-        "clients behind it. Tab moves to the Total, Gained and Lost lists; enter opens a client. "
+        "clients behind it. ] and [ switch between the All, Gained and Lost lists of clients; "
+        "enter opens a client's panel over this screen. "
         "Figures are the vendor's, refreshed daily between 6 and 8 AM."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
-            "c",
+            "p",
             "focus_chart",
-            "Chart",
+            "Pick month",
             id="tier.chart",
             tooltip="Move to the credit chart to pick a month.",
         ),
         Binding(
-            "t",
-            "show_side('total')",
-            "Total",
+            "right_square_bracket",
+            "next_tab",
+            "Next tab",
             show=False,
-            id="tier.total",
-            tooltip="List every client behind the selected month.",
+            id="tier.next-tab",
+            tooltip="Show the next list of clients: total, gained, lost.",
         ),
         Binding(
-            "g",
-            "show_side('gained')",
-            "Gained",
+            "left_square_bracket",
+            "previous_tab",
+            "Previous tab",
             show=False,
-            id="tier.gained",
-            tooltip="List the clients who brought new or increased credit.",
-        ),
-        Binding(
-            "l",
-            "show_side('lost')",
-            "Lost",
-            show=False,
-            id="tier.lost",
-            tooltip="List the clients whose credit expired, churned or decreased.",
+            id="tier.previous-tab",
+            tooltip="Show the previous list of clients.",
         ),
     ]
 
@@ -301,7 +310,7 @@ class TierScreen(PartnerOpsScreen):
                 yield Static(id="tier-breakdown", classes="tier-panel")
                 with TabbedContent(id="tier-clients"):
                     for side in SIDES:
-                        with TabPane(SIDE_TITLES[side], id=f"tier-tab-{side}"):
+                        with TabPane(TAB_TITLES[side], id=f"tier-tab-{side}"):
                             yield TierClientList(side)
 
     def on_mount(self) -> None:
@@ -329,7 +338,7 @@ class TierScreen(PartnerOpsScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Without a cache there is nothing to move to: hide the keys rather than offer dead ones.
-        return self._showing_body or action not in ("focus_chart", "show_side")
+        return self._showing_body or action not in BODY_ACTIONS
 
     # Reading the cache.
 
@@ -434,7 +443,7 @@ class TierScreen(PartnerOpsScreen):
         else:
             as_of = Content.assemble(
                 format_local_time(report.figures_as_of),
-                (f" ({format_relative(report.figures_as_of, self._now())})", _MUTED),
+                (f" ({_age(report.figures_as_of, self._now())})", _MUTED),
                 (" · refreshed daily 6–8 AM", _MUTED),
             )
         lines.append(Content.assemble(("As of          ", _MUTED), as_of))
@@ -491,7 +500,7 @@ class TierScreen(PartnerOpsScreen):
             return Content.assemble((f"{label:<19}", _MUTED), (f"{_signed(points):>7}", style))
 
         panel = self.query_one("#tier-breakdown", Static)
-        panel.border_title = _month_title(month.month)
+        panel.border_title = f"{_month_title(month.month)} · points"
         panel.update(
             Content("\n").join(
                 [
@@ -500,7 +509,7 @@ class TierScreen(PartnerOpsScreen):
                     line("Expired or churned", month.expired, _BAD),
                     line("Decreased", month.decreased, _BAD),
                     Content.styled("─" * 26, _MUTED),
-                    line("Total", month.total, "bold"),
+                    line("Net points", month.total, "bold"),
                 ]
             )
         )
@@ -519,20 +528,40 @@ class TierScreen(PartnerOpsScreen):
             return  # the user has moved on; that month's read is on its way
         tabs = self.query_one(TabbedContent)
         for side, rows in message.sides.items():
-            self.query_one(f"#tier-list-{side}", TierClientList).show(rows)
-            tabs.get_tab(f"tier-tab-{side}").label = f"{SIDE_TITLES[side]} {len(rows)}"
+            table = self.query_one(f"#tier-list-{side}", TierClientList)
+            table.show(rows)
+            clients = f"{len(rows)} client{'s' if len(rows) != 1 else ''}"
+            tabs.get_tab(f"tier-tab-{side}").label = f"{TAB_TITLES[side]} · {clients}"
+            # DataTable widens its columns when idle but keeps lines drawn before that (the
+            # relabelled tabs draw them at once), cut to the headers' widths: drawn again after.
+            table.call_after_refresh(table.notify_style_update)
 
     @on(DataTable.RowSelected)
-    async def _open_client(self, event: DataTable.RowSelected) -> None:
+    def _open_client(self, event: DataTable.RowSelected) -> None:
+        """The client's panel over this screen: Tier keeps its month, list and cursor."""
         if isinstance(event.data_table, TierClientList) and event.row_key.value is not None:
             client_id = event.data_table.client_ids.get(event.row_key.value)
             if client_id is not None:
-                await self.console_app.jump_to_client(client_id)
+                from console.screens.client_panel import ClientPanelDialog
+
+                name = str(event.data_table.get_row(event.row_key)[0])
+                self.app.push_screen(ClientPanelDialog(client_id, name))
 
     # Actions.
 
     def action_focus_chart(self) -> None:
         self.query_one(CreditChart).focus()
+
+    def action_next_tab(self) -> None:
+        self._step_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self._step_tab(-1)
+
+    def _step_tab(self, step: int) -> None:
+        active = self.query_one(TabbedContent).active.removeprefix("tier-tab-")
+        position = SIDES.index(active) if active in SIDES else 0
+        self.action_show_side(SIDES[(position + step) % len(SIDES)])
 
     def action_show_side(self, side: str) -> None:
         self.query_one(TabbedContent).active = f"tier-tab-{side}"

@@ -25,6 +25,7 @@ class StatusBar(Horizontal):
         & > #status-profile { color: $text-muted; padding-left: 4; width: 1fr; }
         & > #status-sync { color: $text-muted; padding-left: 2; }
         & > #status-sync.-attention { color: $text-warning; }
+        & > #status-sync.-paused { color: $text-error; text-style: bold; }
     }
     """
 
@@ -60,9 +61,11 @@ class StatusBar(Horizontal):
         sync.tooltip = snapshot.sync_tooltip()
         overview = snapshot.overview
         needs_attention = snapshot.offline or bool(
-            overview and (overview.last_error or overview.actions_waiting)
+            overview
+            and (overview.last_error or overview.actions_waiting or overview.actions_refused)
         )
         sync.set_class(needs_attention, "-attention")
+        sync.set_class(bool(snapshot.paused), "-paused")
         self._share_width()
 
     def on_resize(self) -> None:

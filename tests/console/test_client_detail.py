@@ -343,7 +343,7 @@ async def test_open_account_shows_and_copies_when_nothing_opens(
     app = make_app(portfolio_profile)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_client(app, pilot, CLIENT)
-        await pilot.press("o")
+        await pilot.press("O")
         await settle(pilot)
         assert app.clipboard == account
         assert any("HubSpot account" in n.message for n in app._notifications)

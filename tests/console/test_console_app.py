@@ -626,13 +626,13 @@ async def test_o_and_c_open_only_web_addresses(profile: Profile, monkeypatch) ->
     monkeypatch.setattr(app, "open_link", lambda url, what: opened.append((url, what)))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"alderanalytics0.example", "enter", "o", "c")
+        await pilot.press("slash", *"alderanalytics0.example", "enter", "O", "o")
         await settle(pilot)
         assert opened == [
             ("https://app.example/portal/0", "HubSpot account"),
             ("https://crm.example/companies/0", "company record"),
         ]
-        await pilot.press("slash", "ctrl+u", *"birchanalytics1.example", "enter", "o", "c")
+        await pilot.press("slash", "ctrl+u", *"birchanalytics1.example", "enter", "O", "o")
         await settle(pilot)
         assert len(opened) == 2
         messages = [n.message for n in app._notifications]

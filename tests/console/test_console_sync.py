@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import date
 
 from textual.widgets import Label
@@ -103,3 +104,69 @@ async def test_a_profile_without_a_token_says_how_to_get_one(monkeypatch) -> Non
             await wait_for_sync(pilot)
             assert "never synced" not in sync_label(app)
             assert app._sync_timer is not None
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+async def test_a_gone_backend_reads_offline_at_once_while_retries_go_on(monkeypatch) -> None:
+    """Connection refused is "offline" at the first attempt, not after the retry budget."""
+    monkeypatch.setenv("PARTNEROPS_RETRY_SECONDS", "5")
+    profile = Profile(
+        name="gone",
+        cache_path=cache_path("gone"),
+        backend_url=_closed_port_url(),
+        token="t0ken",
+        sync_interval_s=0,
+    )
+    open_cache(profile.cache_path, create=True).close()
+    app = PartnerOpsApp(profile)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await pilot.press("r")
+        for _ in range(400):
+            await pilot.pause(0.01)
+            if app.status.offline:
+                break
+        assert sync_label(app).startswith("offline")
+        assert "syncing" not in sync_label(app)
+        # Seen while the sync is still retrying in its worker, quietly: no toast.
+        assert any(w.group == "sync" and w.is_running for w in app.workers)
+        assert "retrying in the background" in str(app.status.sync_tooltip())
+        assert not app._notifications
+        await pilot.press("r")  # says why nothing new starts
+        assert [n.message for n in app._notifications] == [
+            "Offline: the backend cannot be reached. Still trying in the background."
+        ]
+        await wait_for_sync(pilot)
+        assert sync_label(app).startswith("offline")
+        # The retries ended without a toast: the header says it all.
+        assert not any(n.title == "Sync failed" for n in app._notifications)
+
+
+async def test_rejected_credentials_stay_in_the_header_until_fixed(monkeypatch) -> None:
+    store = Store.generate(10, seed=6, today=date(2026, 11, 23))
+    monkeypatch.setenv("PARTNEROPS_TOKEN", "not-the-token")
+    with start_in_thread(store) as server:
+        profile = Profile(name="bad", cache_path=cache_path("bad"), backend_url=server.url)
+        open_cache(profile.cache_path, create=True).close()
+        app = PartnerOpsApp(profile)
+        async with app.run_test(size=(160, 48), notifications=True) as pilot:
+            await pilot.press("r")
+            await wait_for_sync(pilot)
+            messages = [n.message for n in app._notifications]
+            assert any(
+                "run `partnerops login`. Background sync is paused" in m for m in messages
+            ), messages
+            assert sync_label(app).startswith("sync paused: token rejected")
+            # The header's periodic re-read of the cache does not make it forget.
+            app.refresh_status()
+            await wait_for_sync(pilot)
+            assert sync_label(app).startswith("sync paused: token rejected")
+            assert "HTTP 401" in str(app.status.sync_tooltip())
+            monkeypatch.setenv("PARTNEROPS_TOKEN", store.partners[0].token)
+            await pilot.press("r")
+            await wait_for_sync(pilot)
+            assert sync_label(app).startswith("synced")

@@ -118,7 +118,7 @@ async def test_acknowledge_a_backend_alert_then_undo(inbox_profile: Profile) -> 
         target = shown_ids(app)[0]
         status = cache_row(inbox_profile, "SELECT status FROM alert WHERE id = ?", target)[0]
         assert status == "open"
-        await pilot.press("a")
+        await pilot.press("k")
         await settle(pilot)
         assert cache_row(inbox_profile, "SELECT status FROM alert WHERE id = ?", target) == (
             "acknowledged",
@@ -159,7 +159,7 @@ async def test_snooze_with_a_reason(inbox_profile: Profile) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         target = shown_ids(app)[0]
-        await pilot.press("s")
+        await pilot.press("z")
         await settle(pilot)
         assert isinstance(app.screen, SnoozeModal)
         until = app.screen.query_one("#snooze-until", Input)
@@ -188,7 +188,7 @@ async def test_assign_and_note(inbox_profile: Profile) -> None:
         await pilot.press("slash", *"Low engagement", "enter")
         await settle(pilot)
         target = shown_ids(app)[0]
-        await pilot.press("A")
+        await pilot.press("a")
         await settle(pilot)
         assert isinstance(app.screen, PersonDialog)
         await pilot.press("down", "down", "enter")
@@ -239,7 +239,7 @@ def test_inbox_light_small_with_assign_dialog(snap_compare, inbox_profile: Profi
 
     async def assign(pilot: Pilot) -> None:
         await settle(pilot)
-        await pilot.press("A")
+        await pilot.press("a")
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=assign)

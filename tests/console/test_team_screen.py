@@ -104,7 +104,7 @@ async def test_copy_puts_the_address_on_the_clipboard(portfolio_profile: Profile
     app = make_app(portfolio_profile)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        await pilot.press("c")
+        await pilot.press("y")
         await settle(pilot)
         assert app.clipboard == email
         assert any(email in n.message for n in app._notifications)

@@ -9,9 +9,10 @@ from pathlib import Path
 from console_fixtures import FIXED_NOW, HOSTILE_ESCAPES, HOSTILE_MARKUP
 from pilot_helpers import settle
 from textual.pilot import Pilot
-from textual.widgets import Static, TabbedContent
+from textual.widgets import Label, Static, TabbedContent
 
 from console.app import PartnerOpsApp
+from console.screens.client_panel import ClientPanelDialog
 from console.screens.clients import ClientsScreen
 from console.screens.tier import TierClientList, TierScreen
 from console.status import SyncFinished
@@ -80,13 +81,13 @@ async def test_left_and_right_change_the_month_and_its_breakdown(
             signed(value)
             for value in (latest.new, latest.increased, latest.expired, latest.decreased)
         ] + [signed(latest.total)]
-        assert app.screen.query_one("#tier-breakdown").border_title == "Nov 2026"
+        assert app.screen.query_one("#tier-breakdown").border_title == "Nov 2026 · points"
 
         await pilot.press("left")
         await settle(pilot)
         earlier = months[EARLIER]
         assert chart.selected_month.month == EARLIER
-        assert app.screen.query_one("#tier-breakdown").border_title == "Oct 2026"
+        assert app.screen.query_one("#tier-breakdown").border_title == "Oct 2026 · points"
         assert breakdown_numbers(app)[-1] == signed(earlier.total)
         assert earlier.total != latest.total  # the assertion above can tell the months apart
         assert [row[0] for row in listed(app, "total")] == expected(
@@ -139,13 +140,17 @@ async def test_tabs_list_the_clients_behind_each_side(portfolio_profile: Profile
         assert not any(row[2].startswith("+") for row in listed(app, "lost"))
         assert any(row[2].startswith("−") for row in listed(app, "lost"))
         tabs = app.screen.query_one(TabbedContent)
-        assert str(tabs.get_tab("tier-tab-lost").label) == f"Lost {len(lost)}"
+        assert str(tabs.get_tab("tier-tab-lost").label) == f"Lost · {len(lost)} clients"
+        assert str(tabs.get_tab("tier-tab-total").label).startswith("All · ")
+        # The breakdown beside the lists counts points, and says so.
+        assert "Net points" in text_of(app, "#tier-breakdown")
+        assert app.screen.query_one("#tier-breakdown").border_title.endswith(" · points")
 
-        await pilot.press("l")
+        await pilot.press("right_square_bracket", "right_square_bracket")
         await settle(pilot)
         assert tabs.active == "tier-tab-lost"
         assert app.focused is app.screen.query_one("#tier-list-lost")
-        await pilot.press("g")
+        await pilot.press("left_square_bracket")
         assert tabs.active == "tier-tab-gained"
         commands = {command.name: command for command in app.screen.palette_commands()}
         commands["Show total credit clients"].run()
@@ -153,20 +158,53 @@ async def test_tabs_list_the_clients_behind_each_side(portfolio_profile: Profile
         assert tabs.active == "tier-tab-total"
 
 
-async def test_enter_on_a_client_opens_it_on_the_clients_screen(
+async def test_enter_opens_the_client_panel_over_tier_and_g_goes_to_clients(
     portfolio_profile: Profile,
 ) -> None:
     app = make_app(portfolio_profile)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("g", "down")
+        await pilot.press("right_square_bracket", "down")
         await settle(pilot)
-        client_id = listed(app, "gained")[1][0]
+        client_id, name, _points = listed(app, "gained")[1]
         await pilot.press("enter")
+        await settle(pilot)
+        # The user stays where they were: Tier, its tab and its cursor, under the panel.
+        assert app.current_mode == "tier"
+        dialog = app.screen
+        assert isinstance(dialog, ClientPanelDialog)
+        assert dialog.panel.client_id == client_id
+        assert name in str(dialog.panel.query_one("#detail-title", Static).render())
+        hint = str(dialog.query_one(".dialog-hint", Label).render())
+        assert hint.startswith("[ and ] switch tabs")  # brackets shown, not read as markup
+        await pilot.press("right_square_bracket")
+        assert dialog.panel.active_tab == "detail-renewals"
+        await pilot.press("escape")
+        await settle(pilot)
+        tier = app.screen
+        assert isinstance(tier, TierScreen)
+        assert tier.query_one(TabbedContent).active == "tier-tab-gained"
+        assert tier.query_one("#tier-list-gained", TierClientList).cursor_row == 1
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("g")
         await settle(pilot)
         assert app.current_mode == "clients"
         assert isinstance(app.screen, ClientsScreen)
         assert app.screen.table.cursor_client.id == client_id
+
+
+async def test_figures_stamped_ahead_of_the_clock_do_not_read_just_now(
+    portfolio_profile: Profile,
+) -> None:
+    """The vendor stamps its refresh at 07:00 UTC; at 06:50 that is ten minutes ahead."""
+    before_refresh = FIXED_NOW.replace(hour=6, minute=50, second=0)
+    app = PartnerOpsApp(portfolio_profile, start_screen="tier", clock=lambda: before_refresh)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        report = text_of(app, "#tier-report")
+        assert "2026-11-23 07:00 (10 min ahead of this computer's clock)" in report
+        assert "just now" not in report
 
 
 async def test_clicking_a_bar_selects_its_month(portfolio_profile: Profile) -> None:
@@ -178,7 +216,7 @@ async def test_clicking_a_bar_selects_its_month(portfolio_profile: Profile) -> N
         await pilot.click(CreditChart, offset=(12, 5))
         await settle(pilot)
         assert chart.selected_month.month == date(2025, 12, 1)
-        assert app.screen.query_one("#tier-breakdown").border_title == "Dec 2025"
+        assert app.screen.query_one("#tier-breakdown").border_title == "Dec 2025 · points"
 
 
 async def test_report_and_projection(portfolio_profile: Profile) -> None:
@@ -259,7 +297,7 @@ def test_tier_screen_light_earlier_month_lost_tab(snap_compare, portfolio_profil
 
     async def pick(pilot: Pilot) -> None:
         await settle(pilot)
-        await pilot.press("left", "l")
+        await pilot.press("left", "left_square_bracket")
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=pick)

@@ -47,7 +47,7 @@ def open_backend_alerts(conn: sqlite3.Connection) -> list[str]:
 
 
 async def acknowledge_under_pilot(profile: Profile) -> str:
-    """Press `a` on the first backend alert of "Everything open"; returns its id."""
+    """Press `k` (acknowledge) on the first backend alert of "Everything open"; returns its id."""
     app = PartnerOpsApp(
         replace(profile, sync_interval_s=0), start_screen="inbox", clock=lambda: PILOT_NOW
     )
@@ -59,7 +59,7 @@ async def acknowledge_under_pilot(profile: Profile) -> str:
         await settle(pilot)
         target = inbox.rows[0]
         assert target.source == "backend" and target.status == "open"
-        await pilot.press("a")
+        await pilot.press("k")
         await settle(pilot)
     return target.id
 
