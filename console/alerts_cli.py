@@ -96,8 +96,13 @@ def _cell(value: Any) -> Any:
 
 
 def _write(rows: Sequence[Any], output_format: str) -> None:
+    from console.text import for_person
+
     records = [{field: _cell(getattr(row, field)) for field in FIELDS} for row in rows]
-    out = sys.stdout
+    if output_format == "csv" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8", newline="")
+    # On a terminal the server's text is shown inert; a pipe or a file gets it byte-exact.
+    out = for_person(sys.stdout, json=output_format in ("json", "jsonl"))
     if output_format == "json":
         json.dump(records, out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -110,8 +115,6 @@ def _write(rows: Sequence[Any], output_format: str) -> None:
         from local_store.export_cells import python_csv_line
         from local_store.exports import ExportField
 
-        if hasattr(out, "reconfigure"):
-            out.reconfigure(encoding="utf-8", newline="")
         line = python_csv_line(["text"] * len(FIELDS))
         fields = [ExportField(name, "text", "") for name in FIELDS]
         write_csv(out, fields, (line(tuple(record.values())) for record in records))
@@ -120,8 +123,10 @@ def _write(rows: Sequence[Any], output_format: str) -> None:
 
 
 def _table(records: list[dict[str, Any]]) -> None:
+    from console.text import safe_text
+
     columns = ("id", "severity", "status", "due_date", "client_name", "title", "assignee")
-    cells = [[str(r[c] if r[c] is not None else "—") for c in columns] for r in records]
+    cells = [[safe_text(r[c]) if r[c] is not None else "—" for c in columns] for r in records]
     widths = [
         min(40, max([len(c), *(len(row[i]) for row in cells)])) for i, c in enumerate(columns)
     ]
