@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 
 from local_store.database import write_transaction
+from local_store.settings_check import SettingsError, checked_number
 
 COMPONENTS = ("engagement", "usage", "renewal", "mrr", "setup")
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -31,6 +32,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "mrr": 15,
     "setup": 10,
 }
+MAX_WEIGHT = 1000
 TREND_WINDOW_DAYS = 31
 """Usage periods are calendar months, 28 to 31 days apart: a trend compares the newest period
 with the one before it when that one started at most this many days earlier."""
@@ -40,10 +42,6 @@ DECREASED_CREDIT_DAYS = 180
 BANDS = (("red", 0, 50), ("yellow", 51, 75), ("green", 76, 100))
 DIRTY_CLIENTS = "SELECT client_id FROM dirty_client"
 """The clients a sync marked (see `writes.commit_page`), for `... IN (DIRTY_CLIENTS)` scopes."""
-
-
-class SettingsError(ValueError):
-    """A profile setting this package reads is wrong; the message names the key."""
 
 
 def health_band(score: int | None) -> str | None:
@@ -66,9 +64,7 @@ def health_weights(settings: Mapping[str, Any]) -> dict[str, float]:
             raise SettingsError(
                 f"health.weights.{name}: unknown component (use {', '.join(COMPONENTS)})"
             )
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise SettingsError(f"health.weights.{name} must be a number >= 0, not {value!r}")
-        weights[name] = float(value)
+        weights[name] = checked_number(value, f"health.weights.{name}", 0, MAX_WEIGHT)
     if sum(weights.values()) <= 0:
         raise SettingsError("health.weights: at least one weight must be above 0")
     return weights

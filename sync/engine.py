@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from local_store.alert_filter import inbox_sections
 from local_store.alert_rules import rule_thresholds
 from local_store.database import open_cache
 from local_store.health import health_weights
@@ -61,6 +62,7 @@ def run_sync(profile: Profile, *, progress: Progress | None = None) -> SyncRepor
     try:
         health_weights(profile.settings)
         rule_thresholds(profile.settings)
+        inbox_sections(profile.settings, profile.archetype)  # read after the sync, by the Inbox
     except ValueError as exc:
         raise ConfigError(f"config of profile {profile.name!r}: {exc}") from None
     with BackendClient(
