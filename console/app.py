@@ -436,6 +436,21 @@ class PartnerOpsApp(App[None]):
         else:
             self.post_message(SyncFinished(refused=report.pushed.refused))
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report without each frame's local variables: in the sync path they
+        hold the token and the Authorization header (httpx and h11 keep them as plain values).
+        Overrides a private method of Textual; tests/hardening/test_hardening_crash_report.py
+        fails if it stops being called."""
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
+
     def action_help(self) -> None:
         from console.screens.help import HelpScreen
 
