@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from local_store import outbox
+from local_store.alert_filter import inbox_sections
 from local_store.alert_rules import rule_thresholds
 from local_store.database import open_cache
 from local_store.health import health_weights
@@ -44,6 +45,7 @@ def run_hubspot_sync(profile: Profile, *, progress: Progress | None = None) -> S
         settings = load_settings(profile.settings)
         health_weights(profile.settings)
         rule_thresholds(profile.settings)
+        inbox_sections(profile.settings, profile.archetype)  # read after the sync, by the Inbox
     except (SyncError, ValueError) as exc:
         raise ConfigError(f"config of profile {profile.name!r}: {exc}") from None
     with HubSpotClient(
