@@ -156,7 +156,7 @@ def list_alerts(
     """List alerts (open and acknowledged unless --status says otherwise), most urgent first."""
     from local_store.alert_filter import compile_filter
     from local_store.alerts import list_matching
-    from local_store.exports import alert_rows_by_id
+    from local_store.exports_alerts import alert_rows_by_id
 
     output_format = output_format.lower()
     if output_format not in FORMATS:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import TextIO, cast
 
+from rich.style import Style
 from rich.text import Text
 
 REPLACEMENT = "\ufffd"
@@ -85,7 +86,7 @@ def for_person(stream: TextIO, *, json: bool = False) -> TextIO:
     return cast(TextIO, _PersonStream(stream, _LINES_TABLE, keep_crlf=False))
 
 
-def literal(value: object, style: str = "") -> Text:
+def literal(value: object, style: str | Style = "") -> Text:
     """A Rich `Text` of a server value, never parsed as markup."""
     return Text(safe_text(value), style=style, no_wrap=True, end="")
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import math
 
-
-class SettingsError(ValueError):
-    """A profile setting is wrong; the message names the key."""
+from local_store.settings_error import SettingsError
 
 
 def checked_number(value: object, key: str, low: float, high: float, unit: str = "") -> float:

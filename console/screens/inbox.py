@@ -43,6 +43,7 @@ from local_store.queries import Employee, employees
 
 COLUMNS = (
     ("severity", "Severity", 9),
+    ("impact", "Impact", 7),  # the default order: local_store.impact
     ("client", "Client", 22),
     ("title", "Title", 38),
     ("due", "Due", 10),
@@ -234,7 +235,9 @@ class InboxScreen(PartnerOpsScreen):
     def compose_body(self) -> ComposeResult:
         app = self.console_app
         try:
-            self.sections = inbox_sections(app.profile.settings, app.profile.archetype)
+            self.sections = inbox_sections(
+                app.profile.settings, app.profile.archetype, for_user=bool(self.me)
+            )
         except SettingsError as exc:
             self._problem = f"The inbox sections in the config file are wrong: {exc}"
         if not app.cache.available or self._problem:
@@ -334,7 +337,7 @@ class InboxScreen(PartnerOpsScreen):
         if not self.showing:
             return
         table = self.table
-        keep = self._cursor_row().id if self._cursor_row() else None
+        keep = row.id if (row := self._cursor_row()) else None
         table.clear()
         colours = self.app.get_css_variables()
         severity_styles = {
@@ -347,6 +350,7 @@ class InboxScreen(PartnerOpsScreen):
             mark = ("●", colours["text-accent"]) if row.id in self.selected else " "
             cells = [
                 Text.assemble(mark, (row.severity, severity_styles.get(row.severity, ""))),
+                Text(f"{row.impact:,.0f}", justify="right"),
                 literal(row.client_name or "—"),
                 literal(row.title),
                 Text(row.due_date.isoformat() if row.due_date else "—"),
@@ -529,7 +533,7 @@ class InboxScreen(PartnerOpsScreen):
     def _write(
         self, action: str, subject: str, alert_ids: Sequence[str], args: tuple[object, ...]
     ) -> None:
-        # The triage module pulls in SQLModel through the outbox: imported off the first paint.
+        # Imported here: the first paint must not wait on the write path.
         from local_store import alert_triage
         from local_store.database import CacheError, connect
 

@@ -23,7 +23,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from console.text import format_date, format_money, safe_text
-from local_store.queries import HEALTH_BANDS, ClientListRow
+from local_store.health import HEALTH_BANDS, health_band
+from local_store.queries import ClientListRow
 
 PageFetcher = Callable[[int, int], Sequence[ClientListRow | None]]
 """Reads rows `offset` to `offset + limit`; None stands for a row deleted since counting."""
@@ -50,13 +51,6 @@ ENDING_TEXT = "ending — waiting to sync"
 
 def _owner(row: ClientListRow) -> str | None:
     return row.owner_name or row.owner_email
-
-
-def health_band(score: int | None) -> str | None:
-    """The band of a health score (PRODUCT.md §4); None before the score is computed."""
-    if score is None:
-        return None
-    return next((band for band, (low, high) in HEALTH_BANDS.items() if low <= score <= high), None)
 
 
 def _health(row: ClientListRow) -> str | None:

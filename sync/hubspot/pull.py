@@ -164,11 +164,12 @@ class _ObjectPull:
                 state = replace(state, last_id=_highest_id(page.results, self.object_type))
             else:
                 # Next window: twice as wide as this one, so a split costs few extra searches.
-                width = 2 * (state.window_hi - state.lo)
-                end = min(state.window_hi + width, state.hi)
-                state = replace(state, lo=state.window_hi, window_hi=end, last_id=0)
-            if state.lo >= state.hi:
-                state = replace(state, mode="archived", after=None)
+                lo, window_hi, hi = state.lo, state.window_hi, state.hi
+                assert lo is not None and window_hi is not None and hi is not None
+                end = min(window_hi + 2 * (window_hi - lo), hi)
+                state = replace(state, lo=window_hi, window_hi=end, last_id=0)
+                if window_hi >= hi:
+                    state = replace(state, mode="archived", after=None)
             self._commit(page.results, state, keep_unchanged=False)
         return replace(state, mode="archived", after=None) if state.mode == "search" else state
 

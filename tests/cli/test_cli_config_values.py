@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from console.cli import app
+from local_store.alert_rules import DEFAULT_THRESHOLDS, THRESHOLD_LIMITS
 
 runner = CliRunner()
 
@@ -46,3 +47,7 @@ def test_an_insane_number_is_refused_naming_its_key(
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1, result.stderr
     assert key in result.stderr and "unexpected" not in result.stderr
+
+
+def test_every_rule_threshold_has_a_range() -> None:
+    assert THRESHOLD_LIMITS.keys() == DEFAULT_THRESHOLDS.keys()
