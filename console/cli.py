@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from console import alerts_cli, cache_cli, login_cli
+from console import alerts_cli, cache_cli, hubspot_cli, login_cli
 from console.cli_common import EXIT_USAGE, ProfileOption, fail, resolve_profile
 from console.tui import open_tui
 from local_store.database import CacheError
@@ -39,6 +39,7 @@ app.add_typer(alerts_cli.app, name="alerts")
 app.command("login")(login_cli.login)
 app.command("logout")(login_cli.logout)
 app.add_typer(cache_cli.app, name="cache")
+app.add_typer(hubspot_cli.app, name="hubspot")
 
 
 def stale_after_hours(profile: Profile) -> float:
