@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 
 from console.screens.base import PaletteCommand, PartnerOpsScreen
 from console.text import format_money, literal
+from console.widgets.safe_select import SafeSelect
 from local_store.renewals import (
     COMMUNICATION_OWNERS,
     STATUSES,
@@ -340,7 +341,7 @@ class RenewalsScreen(PartnerOpsScreen):
             return
         query = self.query_state
         with Horizontal(id="renewal-filters"):
-            yield Select(
+            yield SafeSelect(
                 [(f"Next {days} days", days) for days in WINDOWS],
                 value=query.window_days,
                 allow_blank=False,
@@ -348,7 +349,7 @@ class RenewalsScreen(PartnerOpsScreen):
                 id="renewal-window",
                 tooltip="Renewals dated from today to this many days ahead (w).",
             )
-            yield Select(
+            yield SafeSelect(
                 self._owner_options(()),
                 value=ANY,
                 allow_blank=False,
@@ -356,7 +357,7 @@ class RenewalsScreen(PartnerOpsScreen):
                 id="renewal-owner",
                 tooltip="Only renewals of clients this partner employee owns (m: mine).",
             )
-            yield Select(
+            yield SafeSelect(
                 [("Any status", ANY), *((STATUS_LABELS[s], s) for s in STATUSES)],
                 value=ANY,
                 allow_blank=False,
@@ -364,7 +365,7 @@ class RenewalsScreen(PartnerOpsScreen):
                 id="renewal-status",
                 tooltip="Only renewals with this status.",
             )
-            yield Select(
+            yield SafeSelect(
                 [("Comms: either", ANY), *((f"Comms: {OWNER_LABELS[o]}", o) for o in OWNER_LABELS)],
                 value=ANY,
                 allow_blank=False,
