@@ -402,14 +402,18 @@ class InboxScreen(PartnerOpsScreen):
 
     @on(OptionList.OptionHighlighted, "#inbox-sections")
     def _section_picked(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option_index != self.section_index:
+        # Only the user's own moves in the list arrive here (`show_section` moves it with the
+        # message prevented), and a stale one (the list has moved on) is dropped: answering
+        # either would move the list again, and two `]` in a row flipped it for ever.
+        if event.option_index == event.option_list.highlighted != self.section_index:
             self.show_section(event.option_index)
 
     def show_section(self, index: int) -> None:
         self.section_index = index % len(self.sections)
         options = self.query_one("#inbox-sections", OptionList)
         if options.highlighted != self.section_index:
-            options.highlighted = self.section_index
+            with options.prevent(OptionList.OptionHighlighted):
+                options.highlighted = self.section_index
         self.selected.clear()
         self._run_query()
 

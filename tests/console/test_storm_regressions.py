@@ -1,0 +1,53 @@
+"""The storm's first finds, pinned: a select paged before layout, and `]` twice in the Inbox."""
+
+from __future__ import annotations
+
+from console_fixtures import FIXED_NOW
+from pilot_helpers import settle
+from storm import _send_at_once
+from textual.widgets import OptionList
+from textual.widgets._select import SelectOverlay
+
+from console.app import PartnerOpsApp
+from console.screens.inbox import InboxScreen
+from console.widgets.safe_select import SafeSelect
+from sync.profile import Profile
+
+SIZE = (160, 48)
+
+
+async def test_renewals_window_select_pages_before_its_overlay_is_laid_out(
+    profile: Profile,
+) -> None:
+    # Textual 8.2.8's own Select raises KeyError in OptionList._move_page here.
+    app = PartnerOpsApp(profile, start_screen="renewals", clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        select = app.screen.query_one("#renewal-window", SafeSelect)
+        overlay = select.query_one(SelectOverlay)
+        select.focus()
+        select.expanded = True
+        assert not overlay.scrollable_content_region  # not laid out yet: the crash's condition
+        overlay.action_page_down()
+        overlay.action_page_up()
+        await settle(pilot)
+        await pilot.press("pagedown", "enter")
+        await settle(pilot)
+        assert select.value == 120
+        await pilot.press("escape", "1")
+        await settle(pilot)
+        assert app.current_mode == "inbox"
+
+
+async def test_inbox_next_section_twice_at_once_settles_on_the_second(
+    portfolio_profile: Profile,
+) -> None:
+    app = PartnerOpsApp(portfolio_profile, start_screen="inbox", clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InboxScreen)
+        _send_at_once(app, ["right_square_bracket", "right_square_bracket"])
+        await settle(pilot)  # fails ("kept working") if the section list keeps flipping
+        assert screen.section_index == 2 % len(screen.sections)
+        assert screen.query_one("#inbox-sections", OptionList).highlighted == screen.section_index
