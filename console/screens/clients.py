@@ -752,6 +752,7 @@ class ClientsScreen(PartnerOpsScreen):
             action,
             args,
             done=f"{done} — waiting to sync{self._undo_hint()}",
+            undo_label=done.removeprefix("Queued: "),
             error_title="Could not queue the action",
         )
 

@@ -2,9 +2,9 @@
 
 Sections come from the profile (`[inbox] sections`) or the archetype's defaults. A worker reads
 every section's count and the current section's rows (at most `LIST_LIMIT`, most urgent first)
-into a stock `DataTable`; another reads the selected alert's detail. Triage runs in a worker
-with its own write connection: backend alerts through the outbox (sent at the next sync),
-local alerts applied here only, since the backend does not know them.
+into a stock `DataTable`; another reads the selected alert's detail. Triage goes through the
+app's one serial writer (`console.local_writes`): backend alerts through the outbox (sent at
+the next sync), local alerts applied here only, since the backend does not know them.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from console.local_writes import LocalWrite
 from console.screens.base import PaletteCommand, PartnerOpsScreen
 from console.screens.dialogs import NoteDialog, PersonChoice, PersonDialog
 from console.screens.snooze_dialog import SnoozeChoice, SnoozeModal
@@ -72,6 +73,15 @@ _TABLE_ACTIONS = frozenset(
         "open_in_browser",
     }
 )
+
+
+def _triage_step(
+    action: str, alert_id: str, args: tuple[object, ...], conn: sqlite3.Connection
+) -> object:
+    # Imported here: triage pulls in SQLModel through the outbox, off the first paint.
+    from local_store import alert_triage
+
+    return getattr(alert_triage, action)(conn, alert_id, *args)
 
 
 def _key(name: str, action: str, label: str, tooltip: str, *, show: bool = True) -> Binding:
@@ -200,15 +210,6 @@ class InboxScreen(PartnerOpsScreen):
             super().__init__()
             self.row = row
             self.people = people
-
-    class TriageDone(Message):
-        def __init__(self, verb: str, subject: str, done: list[str], errors: list[str]) -> None:
-            super().__init__()
-            self.verb = verb
-            self.subject = subject
-            """The alert's title when the action was on one alert."""
-            self.done = done
-            self.errors = errors
 
     def __init__(self) -> None:
         super().__init__()
@@ -366,6 +367,12 @@ class InboxScreen(PartnerOpsScreen):
             return None
         row = self.table.cursor_row
         return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def move_cursor_to(self, alert_id: str) -> None:
+        """Put the cursor on an alert of the section shown (nothing if it is not there)."""
+        index = next((i for i, row in enumerate(self.rows) if row.id == alert_id), None)
+        if index is not None:
+            self.table.move_cursor(row=index, animate=False)
 
     @on(DataTable.RowHighlighted, "#inbox-alerts")
     def _highlighted(self) -> None:
@@ -525,54 +532,29 @@ class InboxScreen(PartnerOpsScreen):
         )
 
     def _apply(self, action: str, alert_ids: Sequence[str], args: tuple[object, ...]) -> None:
-        titles = {row.id: row.title for row in self.rows}
-        subject = titles.get(alert_ids[0], alert_ids[0]) if len(alert_ids) == 1 else ""
-        self._write(action, subject, alert_ids, args)
-
-    @work(thread=True, group="inbox-triage", exit_on_error=False)
-    def _write(
-        self, action: str, subject: str, alert_ids: Sequence[str], args: tuple[object, ...]
-    ) -> None:
-        # The triage module pulls in SQLModel through the outbox: imported off the first paint.
-        from local_store import alert_triage
-        from local_store.database import CacheError, connect
-
-        done: list[str] = []
-        errors: list[str] = []
-        try:
-            # The cache reader's connections are for reading; a write gets its own.
-            conn = connect(self.console_app.cache.path)
-        except CacheError as exc:
-            self.post_message(self.TriageDone(action, subject, [], [str(exc)]))
-            return
-        try:
-            for alert_id in alert_ids:
-                try:
-                    done.append(getattr(alert_triage, action)(conn, alert_id, *args))
-                except (LookupError, ValueError, sqlite3.DatabaseError) as exc:
-                    errors.append(str(exc))
-        finally:
-            conn.close()
-        self.post_message(self.TriageDone(action, subject, done, errors))
-
-    @on(TriageDone)
-    def _triage_done(self, message: TriageDone) -> None:
-        if message.errors:
-            more = f" (and {len(message.errors) - 1} more)" if len(message.errors) > 1 else ""
-            self.notify(
-                message.errors[0] + more,
-                title="Could not apply the action",
-                severity="error",
-                markup=False,
+        """Queue the triage behind every write asked for before it (`console.local_writes`)."""
+        rows = {row.id: row for row in self.rows}
+        if len(alert_ids) == 1 and alert_ids[0] in rows:
+            what = f"“{safe_text(rows[alert_ids[0]].title)}”"
+        else:
+            what = f"{len(alert_ids)} alerts"
+        clients = sorted(
+            {rows[i].client_name for i in alert_ids if i in rows and rows[i].client_name}
+        )
+        of = ""
+        if clients:
+            shown = ", ".join(safe_text(name) for name in clients[:3])
+            of = f" of {shown}" + (f" and {len(clients) - 3} more" if len(clients) > 3 else "")
+        steps = tuple(partial(_triage_step, action, alert_id, args) for alert_id in alert_ids)
+        self.selected.clear()
+        self.console_app.write_locally(
+            LocalWrite(
+                steps,
+                done=f"{VERBS[action]} {what} (u undoes)",
+                undo_label=f"{VERBS[action].lower()} {what}{of}",
+                error_title="Could not apply the action",
             )
-        if message.done:
-            count = len(message.done)
-            what = f"“{safe_text(message.subject)}”" if message.subject else f"{count} alerts"
-            self.notify(f"{VERBS[message.verb]} {what} (u undoes)", markup=False)
-            self.selected.clear()
-            app = self.console_app
-            app.data_generation += 1  # this screen and the others read the cache again
-            app.refresh_status()
+        )
 
     # The command palette.
 

@@ -678,6 +678,7 @@ class RenewalsScreen(PartnerOpsScreen):
             (row.renewal_id, owner),
             done=f"{OWNER_LABELS[owner]} now owns the renewal communication of "
             f"{row.client_name}. It is sent at the next sync.",
+            undo_label=f"{OWNER_LABELS[owner]} owns the renewal communication of {row.client_name}",
             error_title="Could not set the communication owner",
         )
 
