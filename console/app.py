@@ -424,6 +424,15 @@ class PartnerOpsApp(App[None]):
         else:
             self.post_message(SyncFinished(refused=report.pushed.refused))
 
+    def action_command_palette(self) -> None:
+        # Textual's own, with a palette whose page keys cannot crash (console.commands).
+        from textual.command import CommandPalette
+
+        from console.commands import SafeCommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
+
     def action_help(self) -> None:
         from console.screens.help import HelpScreen
 

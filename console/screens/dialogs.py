@@ -21,6 +21,7 @@ from textual.widgets import Button, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from console.text import literal, safe_text
+from console.widgets.safe_select import SafeOptionList
 from local_store.queries import Employee
 
 CANCEL = Binding(
@@ -172,7 +173,7 @@ class PersonDialog(Dialog):
             options.append(Option(prompt, id=person.email))
         with Vertical(classes="dialog", id="person-dialog"):
             yield self.heading(self.verb, self.subject)
-            yield OptionList(*options, id="person-options")
+            yield SafeOptionList(*options, id="person-options")
             yield Label("enter picks · escape cancels", classes="dialog-hint")
 
     def on_mount(self) -> None:

@@ -31,6 +31,7 @@ from console.screens.dialogs import NoteDialog, PersonChoice, PersonDialog
 from console.screens.snooze_dialog import SnoozeChoice, SnoozeModal
 from console.text import literal, safe_text
 from console.widgets.alert_detail import detail_text, section_prompt
+from console.widgets.safe_select import SafeOptionList
 from local_store.alert_filter import Section, inbox_sections
 from local_store.alerts import (
     AlertDetail,
@@ -242,7 +243,7 @@ class InboxScreen(PartnerOpsScreen):
             yield Static(self._problem or app.cache.problem or "", id="empty-state", markup=False)
             return
         with Horizontal(id="inbox-body"):
-            yield OptionList(
+            yield SafeOptionList(
                 *(Option(Text(section.name)) for section in self.sections), id="inbox-sections"
             )
             with Vertical(id="inbox-main"):

@@ -27,7 +27,7 @@ from textual.widgets.option_list import Option
 
 from console.screens.base import PaletteCommand, PartnerOpsScreen
 from console.text import format_money, literal
-from console.widgets.safe_select import SafeSelect
+from console.widgets.safe_select import SafeOptionList, SafeSelect
 from console.widgets.virtual_table import PAGE_SIZE, Column, RowsView, VirtualTable
 from local_store.renewals import (
     COMMUNICATION_OWNERS,
@@ -254,7 +254,7 @@ class CommunicationOwnerModal(ModalScreen[str | None]):
                 ),
                 markup=False,
             )
-            yield OptionList(
+            yield SafeOptionList(
                 *(Option(f"{OWNER_LABELS[o]}", id=o) for o in COMMUNICATION_OWNERS),
                 id="comms-owner-options",
                 compact=True,

@@ -22,6 +22,8 @@ from pilot_helpers import settle
 from textual import events
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
+from textual.widgets import Input
+from textual.widgets._select import SelectOverlay
 from textual.worker_manager import WorkerManager
 
 from console.app import PartnerOpsApp
@@ -154,14 +156,18 @@ async def _assert_idle(pilot: Pilot, counter: _WorkerCounter) -> None:
 async def _assert_answers(pilot: Pilot, counter: _WorkerCounter) -> None:
     app = pilot.app
     assert isinstance(app, PartnerOpsApp)
+    # Escape closes what is open and leaves a text field (which takes digits), as a user would.
     for _ in range(4):
-        if not isinstance(app.screen, ModalScreen) and app.screen.focused is not None:
+        if not isinstance(app.screen, ModalScreen) and not isinstance(
+            app.focused, Input | SelectOverlay
+        ):
             break
         await pilot.press("escape")
         await settle(pilot)
     if isinstance(app.screen, ModalScreen):
         raise AssertionError(f"escape did not close {type(app.screen).__name__}")
-    # A text field takes digits: leave it first, as a user would with escape.
+    if isinstance(app.focused, Input | SelectOverlay):
+        raise AssertionError(f"escape did not leave {app.focused!r}")
     target = "team" if app.current_mode != "team" else "inbox"
     await pilot.press(SCREEN_KEYS[target])
     await settle(pilot)

@@ -9,8 +9,10 @@ from textual.widgets import OptionList
 from textual.widgets._select import SelectOverlay
 
 from console.app import PartnerOpsApp
+from console.commands import SafeCommandPalette
 from console.screens.inbox import InboxScreen
-from console.widgets.safe_select import SafeSelect
+from console.screens.renewals import CommunicationOwnerModal
+from console.widgets.safe_select import SafeOptionList, SafeSelect
 from sync.profile import Profile
 
 SIZE = (160, 48)
@@ -51,3 +53,30 @@ async def test_inbox_next_section_twice_at_once_settles_on_the_second(
         await settle(pilot)  # fails ("kept working") if the section list keeps flipping
         assert screen.section_index == 2 % len(screen.sections)
         assert screen.query_one("#inbox-sections", OptionList).highlighted == screen.section_index
+
+
+async def test_palette_and_dialog_lists_page_before_they_are_laid_out(profile: Profile) -> None:
+    # ctrl+p then PageUp at once raised KeyError in Textual's OptionList._move_page too.
+    app = PartnerOpsApp(profile, start_screen="inbox", clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.action_command_palette()
+        palette = app.screen
+        assert isinstance(palette, SafeCommandPalette)
+        palette.action_page("up")  # not even composed yet
+        await pilot.pause()
+        palette.action_page("up")
+        palette.action_page("down")
+        await settle(pilot)
+        await pilot.press("pagedown", "pageup", "escape")
+        await settle(pilot)
+        assert app.screen is not palette
+        dialog = CommunicationOwnerModal("Acme", "partner")
+        await app.push_screen(dialog)
+        options = dialog.query_one(SafeOptionList)
+        options.action_page_down()
+        options.action_page_up()
+        await settle(pilot)
+        await pilot.press("escape", "2")
+        await settle(pilot)
+        assert app.current_mode == "clients"

@@ -58,3 +58,16 @@ def test_option_list_pages_through_move_page_which_needs_a_layout() -> None:
     # empty line map itself, the guard can go.
     assert "_move_page" in inspect.getsource(OptionList.action_page_down)
     assert "self._index_to_line[self.highlighted or 0]" in inspect.getsource(OptionList._move_page)
+
+
+def test_command_palette_pages_its_command_list_as_safe_command_palette_expects() -> None:
+    # console/commands.py SafeCommandPalette replaces these two bindings and
+    # PartnerOpsApp.action_command_palette mirrors App.action_command_palette.
+    from textual.command import CommandList, CommandPalette
+
+    keys = {b.key: b.action for b in CommandPalette.BINDINGS if isinstance(b, Binding)}
+    assert keys["pagedown"] == "command_list('page_down')"
+    assert keys["pageup"] == "command_list('page_up')"
+    assert issubclass(CommandList, OptionList)
+    source = inspect.getsource(App.action_command_palette)
+    assert 'CommandPalette(id="--command-palette")' in source
