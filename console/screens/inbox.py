@@ -1,8 +1,10 @@
 """Inbox: alerts as a triage queue, in sections defined by filters (PRODUCT.md §2).
 
 Sections come from the profile (`[inbox] sections`) or the archetype's defaults. A worker reads
-every section's count and the current section's rows (at most `LIST_LIMIT`, most urgent first)
-into a stock `DataTable`; another reads the selected alert's detail. Triage goes through the
+every section's count and the current section's first page; the virtual table reads further
+pages (filter, search and order in SQL, `local_store.alerts.section_page`) as they come into
+view, so "Everything open" lists every open alert. Another worker reads the selected alert's
+detail. Triage goes through the
 app's one serial writer (`console.local_writes`): backend alerts through the outbox (sent at
 the next sync), local alerts applied here only, since the backend does not know them.
 """
@@ -10,7 +12,7 @@ the next sync), local alerts applied here only, since the backend does not know 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import partial
 from typing import ClassVar
@@ -22,35 +24,55 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.local_writes import LocalWrite
 from console.screens.base import PaletteCommand, PartnerOpsScreen
 from console.screens.dialogs import NoteDialog, PersonChoice, PersonDialog
 from console.screens.snooze_dialog import SnoozeChoice, SnoozeModal
-from console.text import literal, safe_text
+from console.text import safe_text
 from console.widgets.alert_detail import detail_text, section_prompt
 from console.widgets.safe_select import SafeOptionList
+from console.widgets.virtual_table import PAGE_SIZE, Column, RowsView, VirtualTable
 from local_store.alert_filter import Section, inbox_sections
 from local_store.alerts import (
     AlertDetail,
     AlertListRow,
     alert_detail,
     section_counts,
+    section_page,
     section_rows,
 )
 from local_store.health import SettingsError
 from local_store.queries import Employee, employees
 
-COLUMNS = (
-    ("severity", "Severity", 9),
-    ("client", "Client", 22),
-    ("title", "Title", 38),
-    ("due", "Due", 10),
-    ("status", "Status", 12),
-    ("source", "From", 7),
-    ("assignee", "Assignee", 18),
+SEVERITY_TONES = {"critical": "error", "warning": "warning", "info": "muted"}
+
+# Extend here (an "impact" column, say): priorities choose what shows when the width is short;
+# the title always shows, with Due and Status next.
+COLUMNS: tuple[Column[AlertListRow], ...] = (
+    Column(
+        "severity",
+        "Severity",
+        8,
+        lambda r: r.severity,
+        tone=lambda r: SEVERITY_TONES.get(r.severity),
+        priority=30,
+    ),
+    Column("client", "Client", 22, lambda r: r.client_name, priority=20, min_width=14),
+    Column("title", "Title", 38, lambda r: r.title, flex=True, min_width=20),
+    Column("due", "Due", 10, lambda r: r.due_date.isoformat() if r.due_date else None, priority=5),
+    Column("status", "Status", 12, lambda r: r.status, priority=10),
+    Column(
+        "source",
+        "From",
+        7,
+        lambda r: r.source,
+        tone=lambda r: "muted" if r.source == "backend" else None,
+        priority=60,
+    ),
+    Column("assignee", "Assignee", 18, lambda r: r.assignee, priority=50, min_width=12),
 )
 VERBS = {
     "acknowledge": "Acknowledged",
@@ -91,18 +113,26 @@ def _key(name: str, action: str, label: str, tooltip: str, *, show: bool = True)
     )
 
 
-class AlertTable(DataTable[Text]):
+class AlertTable(VirtualTable[AlertListRow]):
     """The section's alerts; `enter` opens the alert's client."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "enter",
-            "select_cursor",
+            "open",
             "Open client",
             id="inbox.open",
             tooltip="Select the alert's client on the Clients screen.",
         ),
     ]
+
+    def __init__(self, selected: Callable[[str], bool], *, id: str | None = None) -> None:
+        super().__init__(
+            COLUMNS,
+            row_id=lambda row: row.id,
+            marker=lambda row: ("●", "accent") if selected(row.id) else (" ", None),
+            id=id,
+        )
 
 
 class InboxScreen(PartnerOpsScreen):
@@ -192,13 +222,23 @@ class InboxScreen(PartnerOpsScreen):
 
     class Loaded(Message):
         def __init__(
-            self, generation: int, counts: list[int], count: int, rows: list[AlertListRow]
+            self,
+            generation: int,
+            counts: list[int],
+            count: int,
+            first_page: list[AlertListRow],
+            section: Section,
+            search: str,
+            today: date,
         ) -> None:
             super().__init__()
             self.generation = generation
             self.counts = counts
             self.count = count
-            self.rows = rows
+            self.first_page = first_page
+            self.section = section
+            self.search = search
+            self.today = today
 
     class DetailLoaded(Message):
         def __init__(self, alert_id: str, detail: AlertDetail | None) -> None:
@@ -217,10 +257,12 @@ class InboxScreen(PartnerOpsScreen):
         self.sections: tuple[Section, ...] = ()
         self.section_index = 0
         self.search = ""
-        self.rows: list[AlertListRow] = []
-        self.selected: set[str] = set()
+        self.selected: dict[str, AlertListRow] = {}
+        """Alerts chosen for a bulk action, in the order chosen."""
         self.detail: AlertDetail | None = None
         self._generation = 0
+        self._count = 0
+        self._keep_alert: str | None = None
         self._problem: str | None = None
 
     # Layout.
@@ -252,7 +294,7 @@ class InboxScreen(PartnerOpsScreen):
                         placeholder="/ filter this section", id="inbox-search", compact=True
                     )
                     yield Label(id="inbox-count", classes="search-count")
-                yield AlertTable(id="inbox-alerts", cursor_type="row", zebra_stripes=True)
+                yield AlertTable(lambda alert_id: alert_id in self.selected, id="inbox-alerts")
                 yield Static("", id="inbox-empty", markup=False)
                 with VerticalScroll(id="inbox-detail-box"):
                     yield Static(id="inbox-detail", markup=False)
@@ -264,12 +306,8 @@ class InboxScreen(PartnerOpsScreen):
     def on_mount(self) -> None:
         super().on_mount()
         if self.showing:
-            table = self.table
-            for key, label, width in COLUMNS:
-                table.add_column(label, key=key, width=width)
             self.query_one("#inbox-sections", OptionList).highlighted = 0
-            table.focus()
-            self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill_table())
+            self.table.focus()
             self._run_query()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -283,9 +321,15 @@ class InboxScreen(PartnerOpsScreen):
     def section(self) -> Section:
         return self.sections[self.section_index]
 
+    @property
+    def rows(self) -> Sequence[AlertListRow]:
+        """The section's rows, read page by page from the cache as they are asked for."""
+        return RowsView(self.table) if self.showing else ()
+
     # Reading the cache.
 
     def _run_query(self) -> None:
+        """Read the section again; the cursor starts at the top unless `reload` keeps it."""
         self._generation += 1
         self._load(self._generation, self.sections, self.section, self.search, self.today)
 
@@ -302,8 +346,27 @@ class InboxScreen(PartnerOpsScreen):
     ) -> None:
         with self.console_app.cache.borrow() as conn:
             counts = section_counts(conn, sections, self.me, today)
-            count, rows = section_rows(conn, section, self.me, today, search)
-        self.post_message(self.Loaded(generation, counts, count, rows))
+            count, first_page = section_rows(conn, section, self.me, today, search, PAGE_SIZE)
+        self.post_message(
+            self.Loaded(generation, counts, count, first_page, section, search, today)
+        )
+
+    def _fetch_page(
+        self, section: Section, search: str, today: date, offset: int, limit: int
+    ) -> Sequence[AlertListRow]:
+        # On the UI thread, while drawing: one page of the section in SQL.
+        try:
+            conn = self.console_app.cache.ui
+            return section_page(conn, section, self.me, today, search, offset, limit)
+        except sqlite3.DatabaseError as exc:
+            # An exception while drawing would end the app.
+            self.notify(
+                f"{type(exc).__name__}: {exc}",
+                title="Could not read the cache",
+                severity="error",
+                markup=False,
+            )
+            return []
 
     @on(Loaded)
     def _show_loaded(self, message: Loaded) -> None:
@@ -313,69 +376,53 @@ class InboxScreen(PartnerOpsScreen):
         for index, (section, count) in enumerate(zip(self.sections, message.counts, strict=True)):
             prompt = section_prompt(section.name, count)
             options.replace_option_prompt_at_index(index, prompt)
-        self.rows = message.rows
-        present = {row.id for row in self.rows}
-        self.selected &= present
-        shown = len(self.rows)
-        count_text = f"{message.count:,} alert{'' if message.count == 1 else 's'}"
-        if shown < message.count:
-            count_text = f"first {shown:,} of {message.count:,} alerts"
-        self.query_one("#inbox-count", Label).update(count_text)
-        self._fill_table()
+        table = self.table
+        keep, self._keep_alert = self._keep_alert, None
+        previous = table.cursor_row
+        table.show(
+            message.count,
+            partial(self._fetch_page, message.section, message.search, message.today),
+            message.first_page,
+        )
+        if keep is not None:
+            at_previous = table.row_at(previous)
+            if at_previous is not None and at_previous.id == keep:
+                table.move_cursor(previous)
+            elif (index := table.index_of(keep)) is not None:
+                table.move_cursor(index)
+            else:
+                table.move_cursor(min(previous, message.count - 1))
+        self._count = message.count
+        self._show_count()
         empty = self.query_one("#inbox-empty", Static)
-        empty.display = not self.rows
+        empty.display = not message.count
         empty.update(
             f"Nothing matches “{self.search}” in this section."
             if self.search
             else "Nothing to triage in this section."
         )
-        self.table.display = bool(self.rows)
+        table.display = bool(message.count)
         self._show_cursor_detail()
 
-    def _fill_table(self) -> None:
-        if not self.showing:
-            return
-        table = self.table
-        keep = self._cursor_row().id if self._cursor_row() else None
-        table.clear()
-        colours = self.app.get_css_variables()
-        severity_styles = {
-            "critical": f"bold {colours['text-error']}",
-            "warning": colours["text-warning"],
-            "info": "dim",
-        }
-        widths = [width for _, _, width in COLUMNS]
-        for row in self.rows:
-            mark = ("●", colours["text-accent"]) if row.id in self.selected else " "
-            cells = [
-                Text.assemble(mark, (row.severity, severity_styles.get(row.severity, ""))),
-                literal(row.client_name or "—"),
-                literal(row.title),
-                Text(row.due_date.isoformat() if row.due_date else "—"),
-                Text(row.status),
-                Text(row.source, style="dim" if row.source == "backend" else ""),
-                literal(row.assignee) if row.assignee else Text("—", style="dim"),
-            ]
-            for cell, width in zip(cells, widths, strict=True):
-                cell.truncate(width, overflow="ellipsis")
-            table.add_row(*cells, key=row.id)
-        index = next((i for i, r in enumerate(self.rows) if r.id == keep), 0)
-        if self.rows:
-            table.move_cursor(row=min(index, len(self.rows) - 1), animate=False)
+    def _show_count(self) -> None:
+        count = self._count
+        text = f"{count:,} alert{'' if count == 1 else 's'}"
+        if self.selected:
+            text += f" · {len(self.selected):,} selected"
+        self.query_one("#inbox-count", Label).update(text)
 
     def _cursor_row(self) -> AlertListRow | None:
-        if not self.showing or not self.rows:
+        if not self.showing or not self.table.display:
             return None
-        row = self.table.cursor_row
-        return self.rows[row] if 0 <= row < len(self.rows) else None
+        return self.table.cursor_value
 
     def move_cursor_to(self, alert_id: str) -> None:
-        """Put the cursor on an alert of the section shown (nothing if it is not there)."""
-        index = next((i for i, row in enumerate(self.rows) if row.id == alert_id), None)
+        """Put the cursor on an alert near the top of the section (nothing if it is not)."""
+        index = self.table.index_of(alert_id)
         if index is not None:
-            self.table.move_cursor(row=index, animate=False)
+            self.table.move_cursor(index)
 
-    @on(DataTable.RowHighlighted, "#inbox-alerts")
+    @on(AlertTable.Highlighted, "#inbox-alerts")
     def _highlighted(self) -> None:
         self._show_cursor_detail()
 
@@ -404,6 +451,9 @@ class InboxScreen(PartnerOpsScreen):
 
     def reload(self) -> None:
         if self.showing:
+            # The same alerts read again (after a write or a sync): the cursor stays on its own.
+            row = self._cursor_row()
+            self._keep_alert = row.id if row else None
             self._run_query()
 
     # Sections and search.
@@ -448,8 +498,8 @@ class InboxScreen(PartnerOpsScreen):
 
     # Opening.
 
-    @on(DataTable.RowSelected, "#inbox-alerts")
-    async def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(AlertTable.Opened, "#inbox-alerts")
+    async def _row_selected(self, event: AlertTable.Opened) -> None:
         row = self._cursor_row()
         if row is not None and row.client_id:
             await self.console_app.jump_to_client(row.client_id)
@@ -463,22 +513,22 @@ class InboxScreen(PartnerOpsScreen):
 
     # Triage.
 
-    def _targets(self) -> tuple[str, ...]:
-        """The selected alerts in list order, else the one under the cursor."""
+    def _targets(self) -> tuple[AlertListRow, ...]:
+        """The selected alerts in the order chosen, else the one under the cursor."""
         if self.selected:
-            return tuple(row.id for row in self.rows if row.id in self.selected)
+            return tuple(self.selected.values())
         row = self._cursor_row()
-        return (row.id,) if row else ()
+        return (row,) if row else ()
 
     def action_toggle_select(self) -> None:
         row = self._cursor_row()
         if row is None:
             return
-        self.selected ^= {row.id}
-        cursor = self.table.cursor_row
-        self._fill_table()
-        if cursor + 1 < len(self.rows):
-            self.table.move_cursor(row=cursor + 1, animate=False)
+        if self.selected.pop(row.id, None) is None:
+            self.selected[row.id] = row
+        self.table.redraw_rows()
+        self.table.action_cursor_down()
+        self._show_count()
 
     def action_acknowledge(self) -> None:
         if targets := self._targets():
@@ -496,7 +546,7 @@ class InboxScreen(PartnerOpsScreen):
         def picked(choice: object) -> None:
             if isinstance(choice, SnoozeChoice):
                 author = self.me or "partnerops"
-                self._apply("snooze", (row.id,), (choice.until, choice.reason, author))
+                self._apply("snooze", (row,), (choice.until, choice.reason, author))
 
         self.app.push_screen(SnoozeModal(row.title, self.today), picked)
 
@@ -507,7 +557,7 @@ class InboxScreen(PartnerOpsScreen):
 
         def written(text: object) -> None:
             if isinstance(text, str):
-                self._apply("add_note", (row.id,), (text, self.me or "partnerops"))
+                self._apply("add_note", (row,), (text, self.me or "partnerops"))
 
         self.app.push_screen(NoteDialog(row.title), written)
 
@@ -526,28 +576,25 @@ class InboxScreen(PartnerOpsScreen):
 
         def picked(choice: object) -> None:
             if isinstance(choice, PersonChoice):
-                self._apply("assign", (row.id,), (choice.email,))
+                self._apply("assign", (row,), (choice.email,))
 
         self.app.push_screen(
             PersonDialog("Assign", row.title, message.people, row.assignee), picked
         )
 
-    def _apply(self, action: str, alert_ids: Sequence[str], args: tuple[object, ...]) -> None:
+    def _apply(
+        self, action: str, targets: Sequence[AlertListRow], args: tuple[object, ...]
+    ) -> None:
         """Queue the triage behind every write asked for before it (`console.local_writes`)."""
-        rows = {row.id: row for row in self.rows}
-        if len(alert_ids) == 1 and alert_ids[0] in rows:
-            what = f"“{safe_text(rows[alert_ids[0]].title)}”"
-        else:
-            what = f"{len(alert_ids)} alerts"
-        clients = sorted(
-            {rows[i].client_name for i in alert_ids if i in rows and rows[i].client_name}
-        )
+        what = f"“{safe_text(targets[0].title)}”" if len(targets) == 1 else f"{len(targets)} alerts"
+        clients = sorted({row.client_name for row in targets if row.client_name})
         of = ""
         if clients:
             shown = ", ".join(safe_text(name) for name in clients[:3])
             of = f" of {shown}" + (f" and {len(clients) - 3} more" if len(clients) > 3 else "")
-        steps = tuple(partial(_triage_step, action, alert_id, args) for alert_id in alert_ids)
+        steps = tuple(partial(_triage_step, action, row.id, args) for row in targets)
         self.selected.clear()
+        self.table.redraw_rows()
         self.console_app.write_locally(
             LocalWrite(
                 steps,

@@ -54,6 +54,8 @@ class Column(NamedTuple, Generic[Row]):
     """Lower shows first when the width is short; the first column always shows."""
     min_width: int = 0
     """The narrowest it is still useful at (0: its natural width)."""
+    flex: bool = False
+    """Takes the width the others leave, and always shows (else the first column does)."""
 
 
 PageFetcher = Callable[[int, int], Sequence[Row | None]]
@@ -77,11 +79,13 @@ def share_widths(columns: Sequence[Column], width: int) -> tuple[int, ...]:
     """Each column's width at `width` cells (0: hidden). See the module's docstring."""
     if not columns:
         return ()
-    order = sorted(range(1, len(columns)), key=lambda i: (columns[i].priority, i))
+    flex = next((i for i, c in enumerate(columns) if c.flex), 0)
+    others = [i for i in range(len(columns)) if i != flex]
+    order = sorted(others, key=lambda i: (columns[i].priority, i))
     minimum = [c.min_width or c.width for c in columns]
     widths = [0] * len(columns)
-    widths[0] = minimum[0]
-    used = minimum[0] + GAP
+    widths[flex] = minimum[flex]
+    used = minimum[flex] + GAP
     for index in order:
         if used + minimum[index] + GAP <= width:
             widths[index] = minimum[index]
@@ -91,7 +95,7 @@ def share_widths(columns: Sequence[Column], width: int) -> tuple[int, ...]:
             grow = min(columns[index].width - widths[index], max(0, width - used))
             widths[index] += grow
             used += grow
-    widths[0] += max(0, width - used)
+    widths[flex] += max(0, width - used)
     return tuple(widths)
 
 
