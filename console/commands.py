@@ -9,6 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
@@ -33,6 +34,13 @@ class SafeCommandPalette(CommandPalette):
         Binding("pagedown", "page('down')", "Next page", show=False),
         Binding("pageup", "page('up')", "Previous page", show=False),
     ]
+
+    def dismiss(self, result: None = None) -> AwaitComplete:
+        # Two enters queued at once select twice; the second comes after the palette closed,
+        # and Textual 8.2.8 then pops the screen under it (ScreenStackError with only one).
+        if self.app.screen is not self:
+            return AwaitComplete(asyncio.sleep(0))
+        return super().dismiss(result)
 
     def action_page(self, direction: str) -> None:
         found = self.query(CommandList)

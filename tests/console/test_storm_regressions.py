@@ -80,3 +80,19 @@ async def test_palette_and_dialog_lists_page_before_they_are_laid_out(profile: P
         await pilot.press("escape", "2")
         await settle(pilot)
         assert app.current_mode == "clients"
+
+
+async def test_a_palette_selection_arriving_after_it_closed_pops_nothing(profile: Profile) -> None:
+    # Two enters queued at once: Textual 8.2.8 dismissed the palette twice, popping the screen
+    # under it (ScreenStackError when that was the last one).
+    app = PartnerOpsApp(profile, start_screen="clients", clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.action_command_palette()
+        await settle(pilot)
+        palette = app.screen
+        assert isinstance(palette, SafeCommandPalette)
+        palette.dismiss()
+        palette.dismiss()
+        await settle(pilot)
+        assert app.current_mode == "clients" and app.screen.__class__.__name__ == "ClientsScreen"
