@@ -575,10 +575,10 @@ class ClientsScreen(PartnerOpsScreen):
 
     @on(ClientTable.SortClicked)
     def _header_clicked(self, event: ClientTable.SortClicked) -> None:
-        if event.column == self.query_state.sort:
+        if event.sort == self.query_state.sort:
             self.action_reverse_sort()
         else:
-            self.sort_by(event.column)
+            self.sort_by(event.sort)
 
     # The detail panel.
 

@@ -388,8 +388,8 @@ class InboxScreen(PartnerOpsScreen):
             at_previous = table.row_at(previous)
             if at_previous is not None and at_previous.id == keep:
                 table.move_cursor(previous)
-            elif (index := table.index_of(keep)) is not None:
-                table.move_cursor(index)
+            elif (found := table.index_of(keep)) is not None:
+                table.move_cursor(found)
             else:
                 table.move_cursor(min(previous, message.count - 1))
         self._count = message.count

@@ -623,7 +623,7 @@ class RenewalsScreen(PartnerOpsScreen):
         query = self.query_state
         match event.select.id:
             case "renewal-window":
-                query = replace(query, window_days=int(value))  # type: ignore[arg-type]
+                query = replace(query, window_days=int(value))  # type: ignore[call-overload]
             case "renewal-owner":
                 query = replace(query, owner_email=None if value == ANY else str(value))
             case "renewal-status":

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from typing import ClassVar, Generic, Literal, NamedTuple, TypeVar
+from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -90,7 +90,7 @@ def share_widths(columns: Sequence[Column], width: int) -> tuple[int, ...]:
         if used + minimum[index] + GAP <= width:
             widths[index] = minimum[index]
             used += minimum[index] + GAP
-    for index in order:
+    for index in [flex, *order]:
         if widths[index]:
             grow = min(columns[index].width - widths[index], max(0, width - used))
             widths[index] += grow
@@ -181,10 +181,10 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True, inherit_bindings=Fa
     }
     """
 
-    class Opened(Message, Generic[Row]):
+    class Opened(Message):
         """The user opened a row (enter or double click)."""
 
-        def __init__(self, table: VirtualTable, row: Row) -> None:
+        def __init__(self, table: VirtualTable[Any], row: Any) -> None:
             super().__init__()
             self.table = table
             self.row = row
@@ -193,10 +193,10 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True, inherit_bindings=Fa
         def control(self) -> VirtualTable:
             return self.table
 
-    class Highlighted(Message, Generic[Row]):
+    class Highlighted(Message):
         """The cursor moved to another row (or the rows under it changed)."""
 
-        def __init__(self, table: VirtualTable, row: Row | None) -> None:
+        def __init__(self, table: VirtualTable[Any], row: Any) -> None:
             super().__init__()
             self.table = table
             self.row = row
@@ -328,12 +328,14 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True, inherit_bindings=Fa
 
     @property
     def _marker_width(self) -> int:
-        return 2 if self._marker is not None else 0
+        # The marker takes the line's leading space and one more.
+        return 1 if self._marker is not None else 0
 
     def _update_virtual_size(self) -> None:
         # Room for the vertical scrollbar even before it shows, so it pushes nothing out.
-        width = self.size.width - self.styles.scrollbar_size_vertical - self._marker_width
-        widths = share_widths(self.columns, width - GAP // 2)
+        width = self.size.width - self.styles.scrollbar_size_vertical - self._lead
+        # share_widths counts a gap after every column; the last one needs none.
+        widths = share_widths(self.columns, width + GAP)
         if widths != self._widths:
             self._widths = widths
             self._forget_lines()
@@ -361,9 +363,14 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True, inherit_bindings=Fa
         return max(1, self.scrollable_content_region.height - 1)
 
     @property
+    def _lead(self) -> int:
+        """Cells before the first column: a space, or the marker and a space."""
+        return GAP // 2 + self._marker_width
+
+    @property
     def _line_width(self) -> int:
         shown = [w for w in self._widths if w]
-        return self._marker_width + sum(shown) + GAP * len(shown) + GAP // 2
+        return self._lead + sum(shown) + GAP * max(0, len(shown) - 1)
 
     # Rendering: one segment per run of cells in the same style, cached by what a line shows.
 
@@ -374,10 +381,13 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True, inherit_bindings=Fa
         run, run_style = " " * (GAP // 2), base
         parts: list[tuple[str, Style]] = []
         if self._marker is not None:
-            parts += [(mark[0][:1].ljust(1), mark[1]), (" ", base)]
+            run, run_style = mark[0][:1].ljust(GAP // 2), mark[1]
+            parts.append((" ", base))
         for column, width, (text, style) in zip(self.columns, self._widths, cells, strict=True):
             if width:
                 parts += [(_fit(text, width, column.align), style), (" " * GAP, base)]
+        if len(parts) > 1:
+            parts.pop()  # no gap after the last column
         for part, part_style in parts:
             if part_style == run_style:
                 run += part
@@ -431,9 +441,13 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True, inherit_bindings=Fa
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
-        row, mark, is_cursor = key  # type: ignore[misc]
+        row = self.row_at(index)
+        mark = self._marker(row) if self._marker is not None and row is not None else None
+        is_cursor = index == self._cursor
         styles = self._styles()
         base = styles.cursor if is_cursor else styles.base
+        if mark is not None and mark[1] == "pending" and not is_cursor:
+            base = styles.tones["pending"]  # a change waits to sync: the whole row says so
         muted = styles.cursor if is_cursor else styles.tones["muted"]
         if row is None:
             cells = [("(removed since the last count)", muted)]
@@ -557,7 +571,7 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True, inherit_bindings=Fa
     # The mouse.
 
     def _column_at(self, x: int) -> Column[Row] | None:
-        left = GAP // 2 + self._marker_width
+        left = self._lead
         for column, width in zip(self.columns, self._widths, strict=True):
             if width and left <= x < left + width + GAP:
                 return column
