@@ -14,6 +14,8 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from console.screens.dialogs import DismissOnce
+
 
 def _node_bindings(node: DOMNode) -> list[Binding]:
     # `_bindings` is what Textual itself dispatches on (class bindings with any keymap
@@ -31,7 +33,7 @@ def _console_widgets(screen: Screen) -> Iterable[DOMNode]:
             yield widget
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ModalScreen[None], DismissOnce):
     DEFAULT_CSS = """
     HelpScreen {
         align: center middle;

@@ -26,6 +26,7 @@ from textual.widgets import Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from console.screens.base import PaletteCommand, PartnerOpsScreen
+from console.screens.dialogs import DismissOnce
 from console.text import format_money, literal
 from console.widgets.safe_select import SafeOptionList, SafeSelect
 from console.widgets.virtual_table import PAGE_SIZE, Column, RowsView, VirtualTable
@@ -195,7 +196,7 @@ class RenewalTable(VirtualTable[RenewalListRow]):
         super().__init__(COLUMNS, row_id=lambda row: row.renewal_id, id=id)
 
 
-class CommunicationOwnerModal(ModalScreen[str | None]):
+class CommunicationOwnerModal(ModalScreen[str | None], DismissOnce):
     """Asks who talks to a client about its renewal; dismissed with the choice or None."""
 
     DEFAULT_CSS = """

@@ -96,3 +96,14 @@ async def test_a_palette_selection_arriving_after_it_closed_pops_nothing(profile
         palette.dismiss()
         await settle(pilot)
         assert app.current_mode == "clients" and app.screen.__class__.__name__ == "ClientsScreen"
+
+
+async def test_a_dialog_answered_twice_at_once_closes_once(portfolio_profile: Profile) -> None:
+    # c then enter, enter: the second answer popped the Renewals screen under the dialog.
+    app = PartnerOpsApp(portfolio_profile, start_screen="renewals", clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        _send_at_once(app, ["c", "enter", "enter"])
+        await settle(pilot)
+        assert app.current_mode == "renewals"
+        assert app.screen.__class__.__name__ == "RenewalsScreen"
