@@ -224,7 +224,7 @@ class InboxScreen(PartnerOpsScreen):
         def __init__(
             self,
             generation: int,
-            counts: list[int],
+            counts: list[int] | None,
             count: int,
             first_page: list[AlertListRow],
             section: Section,
@@ -263,6 +263,7 @@ class InboxScreen(PartnerOpsScreen):
         self._generation = 0
         self._count = 0
         self._keep_alert: str | None = None
+        self._counted = False
         self._problem: str | None = None
 
     # Layout.
@@ -328,10 +329,13 @@ class InboxScreen(PartnerOpsScreen):
 
     # Reading the cache.
 
-    def _run_query(self) -> None:
-        """Read the section again; the cursor starts at the top unless `reload` keeps it."""
+    def _run_query(self, *, data_changed: bool = False) -> None:
+        """Read the section again; the cursor starts at the top unless `reload` keeps it.
+        Every section's count is read again only when the data changed (or never was)."""
         self._generation += 1
-        self._load(self._generation, self.sections, self.section, self.search, self.today)
+        sections = self.sections if data_changed or not self._counted else ()
+        self._counted = True
+        self._load(self._generation, sections, self.section, self.search, self.today)
 
     # Not exclusive: a cancelled thread worker still runs to its end, so cancelling buys
     # nothing; the generation (and, for the detail, the alert id) drops stale answers.
@@ -345,7 +349,7 @@ class InboxScreen(PartnerOpsScreen):
         today: date,
     ) -> None:
         with self.console_app.cache.borrow() as conn:
-            counts = section_counts(conn, sections, self.me, today)
+            counts = section_counts(conn, sections, self.me, today) if sections else None
             count, first_page = section_rows(conn, section, self.me, today, search, PAGE_SIZE)
         self.post_message(
             self.Loaded(generation, counts, count, first_page, section, search, today)
@@ -370,12 +374,14 @@ class InboxScreen(PartnerOpsScreen):
 
     @on(Loaded)
     def _show_loaded(self, message: Loaded) -> None:
+        # Counts are shown even from an answer overtaken by a newer query, which has none.
+        if message.counts is not None:
+            options = self.query_one("#inbox-sections", OptionList)
+            counts = zip(self.sections, message.counts, strict=True)
+            for index, (section, count) in enumerate(counts):
+                options.replace_option_prompt_at_index(index, section_prompt(section.name, count))
         if message.generation != self._generation:
             return
-        options = self.query_one("#inbox-sections", OptionList)
-        for index, (section, count) in enumerate(zip(self.sections, message.counts, strict=True)):
-            prompt = section_prompt(section.name, count)
-            options.replace_option_prompt_at_index(index, prompt)
         table = self.table
         keep, self._keep_alert = self._keep_alert, None
         previous = table.cursor_row
@@ -454,7 +460,7 @@ class InboxScreen(PartnerOpsScreen):
             # The same alerts read again (after a write or a sync): the cursor stays on its own.
             row = self._cursor_row()
             self._keep_alert = row.id if row else None
-            self._run_query()
+            self._run_query(data_changed=True)
 
     # Sections and search.
 

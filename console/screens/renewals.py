@@ -390,7 +390,7 @@ class RenewalsScreen(PartnerOpsScreen):
             today: date,
             first_page: Sequence[RenewalListRow],
             totals: RenewalTotals,
-            owners: Sequence[RenewalOwner],
+            owners: Sequence[RenewalOwner] | None,
         ) -> None:
             super().__init__()
             self.generation = generation
@@ -399,6 +399,7 @@ class RenewalsScreen(PartnerOpsScreen):
             self.first_page = first_page
             self.totals = totals
             self.owners = owners
+            """None when they were not read again (the data has not changed)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -490,16 +491,18 @@ class RenewalsScreen(PartnerOpsScreen):
 
     # Reading the cache.
 
-    def _run_query(self) -> None:
+    def _run_query(self, *, data_changed: bool = False) -> None:
         self._generation += 1
-        self._load(self._generation, self.query_state, self._today())
+        # The owner filter's choices scan every renewal: read them only when the data changed.
+        with_owners = data_changed or self._owners is None
+        self._load(self._generation, self.query_state, self._today(), with_owners)
 
     @work(thread=True, exclusive=True, group="renewals-query", exit_on_error=False)
-    def _load(self, generation: int, query: RenewalQuery, today: date) -> None:
+    def _load(self, generation: int, query: RenewalQuery, today: date, with_owners: bool) -> None:
         with self.console_app.cache.borrow() as conn:
             totals = renewal_totals(conn, query, today)
             first_page = renewal_page(conn, query, today, 0, PAGE_SIZE)
-            owners = renewal_owners(conn)
+            owners = renewal_owners(conn) if with_owners else None
         self.post_message(self.Loaded(generation, query, today, first_page, totals, owners))
 
     def _fetch_page(
@@ -522,7 +525,8 @@ class RenewalsScreen(PartnerOpsScreen):
     def _show_loaded(self, message: Loaded) -> None:
         if message.generation != self._generation:
             return
-        self._update_owner_options(tuple(message.owners))
+        if message.owners is not None:
+            self._update_owner_options(tuple(message.owners))
         self.query_one("#renewal-totals", Label).update(
             totals_text(message.totals, message.query.window_days)
         )
@@ -571,7 +575,7 @@ class RenewalsScreen(PartnerOpsScreen):
             return
         if self._showing_table:
             self._keep_selection = self.selected.renewal_id if self.selected else None
-            self._run_query()
+            self._run_query(data_changed=True)
 
     async def _rebuild(self) -> None:
         """The cache appeared (or went away) since this screen was built."""
