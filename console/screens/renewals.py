@@ -122,7 +122,6 @@ COLUMNS: tuple[Column[RenewalListRow], ...] = (
         sort="deadline",
         tone=_days_tone,
         priority=10,
-        min_width=9,
     ),
     Column("status", "Status", 16, lambda r: STATUS_LABELS.get(r.status, r.status), priority=5),
     Column(
