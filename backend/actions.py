@@ -57,6 +57,7 @@ def apply_action(partner: PartnerStore, action: Action) -> ActionResult:
                     reason=f"changed on the server since version {action.base_version}",
                     current=target,
                 )
+            current: Record | None
             if action.kind is ActionKind.ADD_NOTE:
                 current = _note(partner, target, action.payload, action.target_id)
             else:

@@ -88,7 +88,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         error = _STATUS_ERRORS.get(exc.status_code, "http_error")
-        return _error_response(exc.status_code, error, str(exc.detail), exc.headers)
+        return _error_response(exc.status_code, error, str(exc.detail), dict(exc.headers or {}))
 
     async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -22,6 +22,12 @@ USAGE_MONTHS = 10
 CREDIT_MONTHS = 15
 DECISION_LEAD_DAYS = 45
 ALERT_HORIZON_DAYS = 45
+ONBOARDING_TRACKED_DAYS = 120
+"""Clients younger than this carry their onboarding milestones."""
+ONBOARDING_STALLED_SHARE = 0.3
+"""New clients whose onboarding stops after the first step: what `onboarding_stalled` finds."""
+MILESTONE_DAYS = (14, 45)
+"""When each hub's setup and first-value milestones are typically reached."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,9 @@ class ClientFactory:
             month_start(self.this_month - back).isoformat() for back in range(USAGE_MONTHS)
         ][::-1]
         self.used_domains: set[str] = set()
+        # The tool names and onboarding milestones draw from their own generator, so adding
+        # them left every other draw (and so every portfolio generated before) unchanged.
+        self.detail_rng = random.Random(context.partner_hub_id)
         self._iso_cache: dict[int, str] = {}
         self._month_iso = {
             index: month_start(index).isoformat()
@@ -115,7 +124,13 @@ class ClientFactory:
         scores = self._engagement_history(1 if won_today else USAGE_MONTHS)
         tools, users = self._usage(client_id, key, subscriptions, mrr_cents, scores, out)
         client = self._client(client_id, hub_id, mrr_cents, relationship, subscriptions)
-        client.update(engagement_score=scores[-1], tools_in_use=tools, active_users=users)
+        client.update(
+            engagement_score=scores[-1],
+            tools_in_use=tools,
+            active_users=users,
+            tools=self._tool_names(subscriptions, tools),
+            onboarding=self._onboarding(subscriptions, first_purchase),
+        )
         out["clients"].append(client)
         self._credits(client_id, key, relationship, subscriptions, starts, first_purchase, out)
         renewal = self._renewal(client_id, key, mrr_cents, subscriptions, renewal_ordinal)
@@ -241,6 +256,42 @@ class ClientFactory:
                 }
             )
         return subscriptions, starts
+
+    def _tool_names(self, subscriptions: list[Record], count: int) -> list[str]:
+        """`count` HubSpot tools, those of the owned hubs first."""
+        owned = [tool for sub in subscriptions for tool in words.HUB_TOOLS[sub["product"]]]
+        rng = self.detail_rng
+        picked = rng.sample(owned, min(count, len(owned)))
+        if count > len(picked):
+            picked += rng.sample(words.COMMON_TOOLS, min(count - len(picked), 7))
+        return picked
+
+    def _onboarding(self, subscriptions: list[Record], first_purchase: int) -> list[Record]:
+        """Milestones per owned hub for a client in its first months; [] for older clients."""
+        age = self.today_ordinal - first_purchase
+        if age > ONBOARDING_TRACKED_DAYS:
+            return []
+        rng = self.detail_rng
+        stalled = rng.random() < ONBOARDING_STALLED_SHARE
+        milestones: list[Record] = []
+        for sub in subscriptions:
+            product = sub["product"]
+            reached = date.fromisoformat(sub["start_date"]).toordinal()
+            for step, (name, typical) in enumerate(
+                zip(words.ONBOARDING_MILESTONES[product], MILESTONE_DAYS, strict=True)
+            ):
+                reached += between(rng, typical // 3, typical + typical // 4)
+                done = reached <= self.today_ordinal and not (stalled and step > 0)
+                milestones.append(
+                    {
+                        "hub": product,
+                        "milestone": name,
+                        "done_on": self.iso(reached) if done else None,
+                    }
+                )
+                if not done:
+                    reached = self.today_ordinal + 1  # nothing after a step not yet done
+        return milestones
 
     def _edition(self, share_cents: int) -> str:
         draw = self.rng.random()

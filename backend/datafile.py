@@ -98,7 +98,7 @@ def _validate(where: str, resource: str, items: list[Any]) -> None:
         if isinstance(item, dict):
             item.setdefault("version", 0)
     try:
-        TypeAdapter(list[RESOURCE_MODELS[resource]]).validate_python(items)
+        TypeAdapter(list[RESOURCE_MODELS[resource]]).validate_python(items)  # type: ignore[valid-type]  # a model picked at run time
     except ValidationError as exc:
         problem = exc.errors()[0]
         location = list(problem["loc"])

@@ -108,3 +108,25 @@ NOTE_TEMPLATES = (
     "Budget review in Q3; expect pushback on Enterprise.",
     "Happy with reporting dashboards, wants a training session.",
 )
+
+# HubSpot tools a client can use: a few on every account, the rest come with a hub.
+COMMON_TOOLS = ("Contacts", "Companies", "Lists", "Reports", "Dashboards", "Inbox", "Tasks")
+HUB_TOOLS = {
+    "Marketing Hub": ("Email marketing", "Forms", "Landing pages", "Ads", "Social"),
+    "Sales Hub": ("Deal pipeline", "Sequences", "Meetings", "Quotes"),
+    "Service Hub": ("Tickets", "Help desk", "Knowledge base", "Customer portal"),
+    "Content Hub": ("Website pages", "Blog", "SEO"),
+    "Operations Hub": ("Workflows", "Data sync", "Data quality"),
+    "Commerce Hub": ("Payments", "Invoices", "Payment links"),
+}
+
+# Onboarding milestones per hub, in order: setting up, then the first value. The console's
+# defaults (local_store.activation) expect these names.
+ONBOARDING_MILESTONES = {
+    "Marketing Hub": ("contacts imported", "first landing page published"),
+    "Sales Hub": ("deal pipeline set up", "first deal closed"),
+    "Service Hub": ("ticket pipeline set up", "first ticket closed"),
+    "Content Hub": ("website theme set up", "first page published"),
+    "Operations Hub": ("first data sync connected", "first workflow live"),
+    "Commerce Hub": ("payment processing set up", "first payment collected"),
+}

@@ -52,7 +52,7 @@ def install_hook(result_file: str, mode: str) -> None:
             state["paint"] = time.time()
             app.set_timer(RSS_DELAY_S, lambda: report(app))
 
-    App._display = display  # type: ignore[method-assign]
+    App._display = display  # type: ignore[assignment]
 
 
 def run_bare() -> None:

@@ -126,6 +126,7 @@ async def _measure(cache: Path, repeats: int) -> PilotFigures:
     from textual.widgets import Input
 
     from console.app import PartnerOpsApp
+    from console.widgets.client_table import ClientTable
     from sync.profile import Profile
 
     profile = Profile(name="bench", cache_path=cache, sync_interval_s=0, start_screen="clients")
@@ -133,7 +134,7 @@ async def _measure(cache: Path, repeats: int) -> PilotFigures:
     figures = PilotFigures()
     async with app.run_test(size=SIZE) as pilot:
         await _settle(pilot)
-        table = app.screen.query_one("ClientTable")
+        table = app.screen.query_one(ClientTable)
         figures.rows = table.row_count
         marks = Marks()
         _hook(app, table, marks)

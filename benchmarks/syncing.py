@@ -200,7 +200,7 @@ def raw_sync(url: str, path: Path) -> float:
                 f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) "
                 f"VALUES ({', '.join('?' * len(columns))})"
             )
-            params: dict[str, object] = {"limit": DEFAULT_PAGE_SIZE}
+            params: dict[str, str | int] = {"limit": DEFAULT_PAGE_SIZE}
             while True:
                 page = http.get(f"/changes/{resource}", params=params).raise_for_status().json()
                 with write_transaction(conn):

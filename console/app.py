@@ -4,8 +4,8 @@ Screens are Textual modes, created on first visit. Everything shown comes from t
 cache through `local_store.queries`; the header's data is re-read every 30 seconds, each read
 chained from the end of the last.
 
-A background sync (wired in by whoever owns sync) reports through messages posted to the app
-from its worker: `SyncProgress` while it runs and `SyncFinished` at the end. The header shows
+A background sync runs in a worker, which must not touch widgets: it reports through messages
+posted to the app: `SyncProgress` while it runs and `SyncFinished` at the end. The header shows
 them, and `SyncFinished` makes every screen re-read the cache.
 """
 
@@ -26,6 +26,7 @@ from textual.reactive import var
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from console.app_protocol import ShowsClients
 from console.cache import CacheReader
 from console.local_writes import LocalWrite, LocalWriter, Undone, Written
 from console.status import StatusSnapshot, SyncFinished, SyncProgress
@@ -184,7 +185,7 @@ class PartnerOpsApp(App[None]):
                 f"start screen must be one of {', '.join(self.MODES)}, not {start_screen!r}"
             )
         # The start screen is the first mode, so no blank default screen is built first.
-        self.DEFAULT_MODE = start_screen
+        self.DEFAULT_MODE = start_screen  # type: ignore[misc]  # Textual reads it per instance
         super().__init__()
         self.profile = profile
         self.cache = CacheReader(profile.cache_path)
@@ -332,7 +333,7 @@ class PartnerOpsApp(App[None]):
         then say `done`, and every screen reads the cache again."""
 
         def step(conn: sqlite3.Connection) -> object:
-            # Imported here: the outbox pulls in SQLModel, which the first paint must not wait on.
+            # Imported here: the first paint must not wait on the write path.
             from local_store import outbox
 
             return getattr(outbox, outbox_action)(conn, *args)
@@ -472,9 +473,7 @@ class PartnerOpsApp(App[None]):
     async def jump_to_client(self, client_id: str) -> None:
         await self.switch_mode("clients")
         screen = self.screen
-        from console.screens.clients import ClientsScreen
-
-        if isinstance(screen, ClientsScreen):
+        if isinstance(screen, ShowsClients):
             screen.jump_to(client_id)
 
     # Errors from workers.

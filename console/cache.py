@@ -1,6 +1,6 @@
 """The TUI's read connections to the profile's cache.
 
-The TUI never creates or migrates the cache (that path imports SQLModel); it opens what
+The TUI never creates or migrates the cache (that is the sync's job); it opens what
 `partnerops sync` wrote and says plainly what to do when there is nothing usable.
 
 Each thread reads through its own connection: the UI thread has one for the few-millisecond

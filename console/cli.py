@@ -18,9 +18,9 @@ from typing import Annotated
 
 import typer
 
-from console import alerts_cli, cache_cli, login_cli
+from console import alerts_cli, cache_cli, hubspot_cli, login_cli
 from console.cli_common import EXIT_USAGE, ProfileOption, fail, resolve_profile
-from console.launch import open_tui
+from console.tui import open_tui
 from local_store.database import CacheError
 from sync.profile import Profile
 
@@ -39,6 +39,7 @@ app.add_typer(alerts_cli.app, name="alerts")
 app.command("login")(login_cli.login)
 app.command("logout")(login_cli.logout)
 app.add_typer(cache_cli.app, name="cache")
+app.add_typer(hubspot_cli.app, name="hubspot")
 
 
 def stale_after_hours(profile: Profile) -> float:
@@ -148,7 +149,7 @@ def _with_progress(run):
             return run(
                 lambda resource, count: bar.update(task, description=f"{resource}: {count:,}")
             )
-    last: list[str] = []
+    last: list[str | int] = []
 
     def plain(resource: str, count: int) -> None:
         if last and last[0] != resource:
@@ -391,31 +392,15 @@ def backend_serve(
 def demo(
     clients: Annotated[int, typer.Option(min=1, help="Clients in the demo portfolio.")] = 2000,
     seed: Annotated[int, typer.Option(help="Generator seed.")] = 7,
+    archetype: Annotated[
+        str,
+        typer.Option(help="Open as an implementer, value_driver or deal_closer."),
+    ] = "value_driver",
 ) -> None:
-    """Start the reference backend on loopback, sync a demo profile, open the TUI."""
-    from datetime import date
+    """Start the reference backend on loopback, sync the demo profile, open the TUI."""
+    from console.demo import run_demo
+    from sync.profile import ARCHETYPES
 
-    from backend.server import start_in_thread
-    from backend.store import Store
-    from local_store.paths import cache_path
-    from sync.client import SyncError
-    from sync.engine import run_sync
-
-    typer.echo(f"partnerops: generating a demo portfolio of {clients:,} clients…", err=True)
-    store = Store.generate(clients, seed, date.today())
-    with start_in_thread(store) as server:
-        partner = store.partners[0]
-        lead = next(iter(partner.records("employees")), None)
-        profile = Profile(
-            name="demo",
-            cache_path=cache_path("demo"),
-            backend_url=server.url,
-            token=partner.token,
-            user_email=lead["email"] if lead else None,
-            archetype="value_driver",
-        )
-        try:
-            _with_progress(lambda progress: run_sync(profile, progress=progress))
-        except SyncError as exc:
-            fail(str(exc), exc.exit_code)
-        open_tui(profile)
+    if archetype not in ARCHETYPES:
+        fail(f"--archetype must be one of {', '.join(ARCHETYPES)}, not {archetype!r}", EXIT_USAGE)
+    run_demo(clients, seed, archetype, _with_progress)

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from console.launch import EXIT_ERROR, EXIT_USAGE, fail
+from console.exits import EXIT_ERROR, EXIT_USAGE, fail
 from sync.profile import Profile, ProfileError, load_profile
 
-# The exit codes and `fail` live in console.launch, which must not import Typer.
+# Re-exported: the command modules take everything they share from here.
 __all__ = ["EXIT_ERROR", "EXIT_USAGE", "ProfileOption", "fail", "profile_from", "resolve_profile"]
 
 ProfileOption = Annotated[

@@ -18,7 +18,7 @@ from console.text import literal
 from local_store.queries import ClientName, search_client_names
 
 if TYPE_CHECKING:
-    from console.app import PartnerOpsApp
+    from console.app_protocol import ConsoleApp
 
 JUMP_LIMIT = 8
 
@@ -56,8 +56,8 @@ class SafeCommandPalette(CommandPalette):
 
 class PartnerOpsCommands(Provider):
     @property
-    def console_app(self) -> PartnerOpsApp:
-        return cast("PartnerOpsApp", self.app)
+    def console_app(self) -> ConsoleApp:
+        return cast("ConsoleApp", self.app)
 
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
         app = self.console_app

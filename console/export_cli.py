@@ -175,6 +175,7 @@ def plan_export(
 
 def write_export(conn: sqlite3.Connection, plan: ExportPlan) -> None:
     """Stream the plan's rows out."""
+    rows: Iterator[object]
     if plan.output_format == "csv":
         rows = plan.dataset.csv_lines(conn, plan.request, plan.fields)
     else:

@@ -8,33 +8,14 @@ Every failure ends as one line on stderr and an exit code, never a traceback.
 
 from __future__ import annotations
 
-import gc
 import os
 import sqlite3
 import sys
-from typing import NoReturn
 
+from console.exits import EXIT_ERROR, EXIT_USAGE, fail
+from console.tui import open_tui
 from local_store.database import CacheError
-from sync.profile import Profile, ProfileError, load_profile
-
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-
-
-def open_tui(profile: Profile) -> None:
-    from console.app import PartnerOpsApp
-
-    app = PartnerOpsApp(profile)
-    # The modules loaded by now live as long as the process; frozen, they are no longer
-    # walked by each full garbage collection (one landed in the first paint: ~60 ms).
-    gc.freeze()
-    app.run()
-
-
-def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    """One line on stderr and the exit code, never a traceback (every command's way out)."""
-    print(f"partnerops: {message}", file=sys.stderr)
-    raise SystemExit(code)
+from sync.profile import ProfileError, load_profile
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from rich.style import Style
 from rich.text import Text
 
 REPLACEMENT = "\ufffd"
@@ -37,7 +38,7 @@ def safe_text(value: object) -> str:
     return str(value).translate(_CONTROL_TABLE)
 
 
-def literal(value: object, style: str = "") -> Text:
+def literal(value: object, style: str | Style = "") -> Text:
     """A Rich `Text` of a server value, never parsed as markup."""
     return Text(safe_text(value), style=style, no_wrap=True, end="")
 

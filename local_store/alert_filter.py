@@ -14,11 +14,14 @@ Terms (values may be quoted, "like this"; lists are comma-separated):
     severity:S[,S2]      info, warning, critical
     status:S[,S2]        open, acknowledged, snoozed, resolved, or any
     source:local|backend raised by a local rule or by the backend
-    rule:R               the local rule's name
+    rule:R[,R2]          a local rule among the item's reasons (an item lists every rule
+                         that fired on its client for its concern)
     assignee:E|me        assigned to this email
     owner:E|me           the client's owner
     client:TEXT          the client's name contains TEXT
+    comms:partner|hubspot  who owns the communication of the client's renewal
     health:red|yellow|green, health<N (also <=, >, >=, =)
+    impact>=N (also <, <=, >, =)  what is at stake (local_store.impact)
     due<Nd (also <=, >, >=)   due before today + N days; alerts without a due date never match
     overdue              due before today
 
@@ -34,11 +37,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from local_store.alert_status import ACTIVE_STATUSES, STATUSES
 from local_store.health import BANDS, SettingsError
+from local_store.impact import IMPACT_SQL
 
-STATUSES = ("open", "acknowledged", "snoozed", "resolved")
 SEVERITIES = ("info", "warning", "critical")
-ACTIVE_STATUSES = ("open", "acknowledged")
 
 EFFECTIVE_STATUS_ON = (
     "CASE WHEN a.status = 'snoozed' AND (a.snoozed_until IS NULL OR a.snoozed_until <= {today}) "
@@ -78,28 +81,59 @@ class FilterError(ValueError):
 class Section:
     name: str
     filter: str
+    beyond: bool = False
+    """Past the day's work: the catch-all sections that keep every other item reachable."""
 
 
+_EVERYTHING_MINE = Section("All mine", "mine", beyond=True)
+_EVERYTHING = Section("Everything open", "", beyond=True)
 ARCHETYPE_SECTIONS: dict[str, tuple[Section, ...]] = {
+    # The day's work first, ranked by impact; each on the person's own clients (`mine`),
+    # counted on the demo portfolio in docs/configuration.md. Then the catch-alls.
     "implementer": (
-        Section("Setup issues", "kind:setup_issue"),
-        Section("Usage dropped", "kind:usage_decline"),
-        Section("Stalled onboarding", "kind:onboarding_stalled"),
-        Section("Everything open", ""),
+        Section("My setup issues", "mine and kind:setup_issue"),
+        Section("My stalled onboarding", "mine and kind:onboarding_stalled"),
+        Section("My usage drops", "mine and rule:usage_decline,engagement_drop"),
+        _EVERYTHING_MINE,
+        _EVERYTHING,
     ),
     "value_driver": (
-        Section("My renewals in 45 days", "mine and kind:renewal and due<45d"),
-        Section("Engagement low or dropped", "kind:engagement"),
-        Section("Upsell", "kind:upsell"),
-        Section("Everything open", ""),
+        Section("My renewals in 45 days", "mine and kind:renewal and due<45d and comms:partner"),
+        Section("My engagement at risk", "mine and kind:engagement and not severity:info"),
+        Section("My expansion fits", "mine and kind:expansion_fit"),
+        _EVERYTHING_MINE,
+        _EVERYTHING,
     ),
     "deal_closer": (
-        Section("At-risk clients", "health:red"),
-        Section("Credit expiring", "kind:credit_expiring"),
-        Section("Renewals", "kind:renewal"),
-        Section("Everything open", ""),
+        Section(
+            "My at-risk clients",
+            "mine and (health:red or severity:critical) and not kind:credit,expansion",
+        ),
+        Section("My credit expiring", "mine and kind:credit_expiring and due<30d and impact>=20"),
+        _EVERYTHING_MINE,
+        _EVERYTHING,
     ),
 }
+
+
+def _for_everyone(section: Section) -> Section | None:
+    """A default section without `mine`, for a profile that names no user: every client's
+    items, said in the name (None for the catch-all that would repeat "every client")."""
+    if section.filter == "mine":
+        return None
+    if not section.filter.startswith("mine"):
+        return section
+    rest = section.filter.removeprefix("mine and ").removeprefix("mine")
+    name = section.name.removeprefix("My ")
+    return Section(f"{name[:1].upper()}{name[1:]} (all clients)", rest, section.beyond)
+
+
+def default_sections(archetype: str, for_user: bool = True) -> tuple[Section, ...]:
+    """The archetype's default sections; for a profile that names no user, every client's."""
+    sections = ARCHETYPE_SECTIONS.get(archetype, ARCHETYPE_SECTIONS["value_driver"])
+    if for_user:
+        return sections
+    return tuple(found for s in sections if (found := _for_everyone(s)) is not None)
 
 
 @dataclass(frozen=True)
@@ -235,9 +269,9 @@ class _Compiler:
 
     def term(self, token: _Token) -> str:
         word, where = token.word, f"at column {token.position + 1}"
-        if token.op is not None and word not in ("health", "due"):
+        if token.op is not None and word not in ("health", "due", "impact"):
             raise FilterError(
-                f"{token.text!r} {where}: only health and due compare with {token.op}"
+                f"{token.text!r} {where}: only health, due and impact compare with {token.op}"
             )
         if token.value is None and token.op is None:
             if word == "mine":
@@ -264,7 +298,13 @@ class _Compiler:
         if word == "source":
             return self._in("a.source", self._list(token, ("local", "backend")))
         if word == "rule":
-            return self._in("a.rule", self._list(token))
+            # `a.rule` lists an item's rules comma-separated; NULL for backend alerts.
+            likes = [
+                f"(',' || a.rule || ',') LIKE {self.param('%,' + _escape_like(v) + ',%')} "
+                "ESCAPE '\\'"
+                for v in self._list(token)
+            ]
+            return "(" + " OR ".join(likes) + ")"
         if word == "assignee":
             return (
                 "("
@@ -277,6 +317,9 @@ class _Compiler:
                 + " OR ".join(f"c.owner_email = {self._person(v)}" for v in self._list(token))
                 + ")"
             )
+        if word == "comms":
+            owners = self._in("r.communication_owner", self._list(token, ("partner", "hubspot")))
+            return f"EXISTS (SELECT 1 FROM renewal r WHERE r.client_id = a.client_id AND {owners})"
         if word == "client":
             return (
                 f"c.name LIKE {self.param('%' + _escape_like(token.value or '') + '%')} ESCAPE '\\'"
@@ -285,6 +328,14 @@ class _Compiler:
             return self._health(token, where)
         if word == "due":
             return self._due(token, where)
+        if word == "impact" and token.op is not None:
+            try:
+                number = float(token.value or "")
+            except ValueError:
+                raise FilterError(
+                    f"{token.text!r} {where}: impact compares with a number"
+                ) from None
+            return f"{IMPACT_SQL} {token.op} {self.param(number)}"
         raise FilterError(f"unknown term {token.text!r} {where}")
 
     def _in(self, column: str, values: list[str]) -> str:
@@ -338,14 +389,18 @@ def compile_filter(text: str, me: str | None, today: date) -> CompiledFilter:
     return CompiledFilter(sql, {**compiler.params, "today": today.isoformat()})
 
 
-def inbox_sections(settings: Mapping[str, Any], archetype: str) -> tuple[Section, ...]:
-    """`settings["inbox"]["sections"]`, else the archetype's defaults; each filter is checked."""
+def inbox_sections(
+    settings: Mapping[str, Any], archetype: str, *, for_user: bool = True
+) -> tuple[Section, ...]:
+    """`settings["inbox"]["sections"]`, else the archetype's defaults; each filter is checked.
+    A profile without a user (`for_user` false: no user_email) gets the defaults over every
+    client, since `mine` would match nothing."""
     inbox = settings.get("inbox", {})
     if not isinstance(inbox, Mapping):
         raise SettingsError("inbox must be a table")
     given = inbox.get("sections")
     if given is None:
-        return ARCHETYPE_SECTIONS.get(archetype, ARCHETYPE_SECTIONS["value_driver"])
+        return default_sections(archetype, for_user)
     if not isinstance(given, list) or not given:
         raise SettingsError("inbox.sections must be a list of { name = ..., filter = ... }")
     sections = []

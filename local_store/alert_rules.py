@@ -1,16 +1,19 @@
 """Local alert rules, evaluated on the cache after every sync (PRODUCT.md §2 Inbox).
 
-Each rule states what fired it: the alert's detail names the rule and its values, and the
-values are kept as JSON in `fired_values`. Alerts live in `local_alert` under a fixed id,
-`local:<rule>:<client_id>`, so the same client, kind and reason updates one alert:
+Each rule states what fired it: the item's detail names every rule and its values, and the
+values are kept as JSON in `fired_values` (rule → values). Rules that fire on the same client
+for the same *concern* make one item (`CONCERNS`): a client with Low and falling engagement
+and fewer tools than last month is one "engagement at risk" item listing the three reasons,
+and triage applies to the item. Items live in `local_alert` under a fixed id,
+`local:<concern>:<client_id>`, so the same client and concern updates one item:
 
-- a firing with no alert yet raises one (open);
-- an open, acknowledged or snoozed alert gets the new values and keeps its status (a snoozed
+- a firing with no item yet raises one (open);
+- an open, acknowledged or snoozed item gets the new values and keeps its status (a snoozed
   one stays quiet until its date: the inbox reads an expired snooze as open);
-- a resolved alert re-opens only on a *new occurrence*: the rule had stopped firing and fires
-  again, or its occurrence key changed (another renewal cycle, a newer usage month, a different
-  set of setup issues, another credit expiry date, another first purchase date);
-- an alert whose rule no longer fires is resolved by the rule (`cleared`).
+- a resolved item re-opens only on a *new occurrence*: its rules had stopped firing and fire
+  again, or the occurrence key changed (another renewal cycle, a newer usage month, another
+  rule joining, a different set of setup issues, another credit expiry date);
+- an item none of whose rules fires any more is resolved by the rules (`cleared`).
 
 Local triage (`alert_triage`) can be undone until the next evaluation, which rewrites these
 rows and so forgets the undo journal.
@@ -20,14 +23,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from local_store.activation import milestone_plan
 from local_store.database import write_transaction
 from local_store.health import (
     DIRTY_CLIENTS,
+    FALL_NOISE_POINTS,
     ClientSignals,
     SettingsError,
     client_scope,
@@ -38,25 +43,46 @@ from local_store.writes import utc_now_text
 DEFAULT_THRESHOLDS: dict[str, float] = {
     "renewal_due_days": 30,
     "engagement_low_max": 3,
-    "engagement_drop_points": 2,
-    "usage_tools_drop": 2,
+    "engagement_drop_points": 3,
+    "usage_tools_drop": 3,
     "usage_users_drop_percent": 25,
     "credit_expiring_days": 90,
-    "upsell_max_tools_per_subscription": 1.5,
+    "adoption_gap_max_points": 2,
+    "expansion_min_points": 40,
     "onboarding_days": 90,
     "onboarding_min_tools": 3,
 }
 RULES = {
-    # rule → alert kind; the renewal rule shares the vendor's kind so one filter finds both.
+    # rule → the concern (the item's kind) it reports on; the renewal rule shares the
+    # vendor's kind so one filter finds both.
     "renewal_pending": "renewal_decision",
-    "engagement_low": "engagement_low",
-    "engagement_drop": "engagement_drop",
-    "usage_decline": "usage_decline",
+    "engagement_low": "engagement_risk",
+    "engagement_drop": "engagement_risk",
+    "usage_decline": "engagement_risk",
+    "adoption_gap": "engagement_risk",
     "setup_issue": "setup_issue",
-    "credit_expiring": "credit_expiring",
-    "upsell": "upsell",
     "onboarding_stalled": "onboarding_stalled",
+    "expansion_fit": "expansion_fit",
+    "credit_expiring": "credit_expiring",
 }
+CONCERNS = tuple(dict.fromkeys(RULES.values()))
+_RENAMED = {
+    "upsell": "split into adoption_gap (a risk) and expansion_fit (growth)",
+    "upsell_max_tools_per_subscription": "replaced by adoption_gap_max_points",
+}
+HUB_CATEGORY = {
+    # Which engagement category shows a hub in use.
+    "Marketing Hub": "Marketing",
+    "Sales Hub": "Sales",
+    "Service Hub": "Service",
+    "Operations Hub": "Automation",
+    "Content Hub": "Marketing",
+    "Commerce Hub": "Sales",
+}
+CATEGORY_HUB = {"Marketing": "Marketing Hub", "Sales": "Sales Hub", "Service": "Service Hub",
+                "Automation": "Operations Hub"}  # fmt: skip
+"""The hub that serves a category's usage, for expansion fit (Reporting spans every hub)."""
+_SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 
 
 @dataclass(frozen=True)
@@ -77,10 +103,19 @@ def rule_thresholds(settings: Mapping[str, Any]) -> Thresholds:
     disabled: frozenset[str] = frozenset()
     for name, value in given.items():
         if name == "disabled":
-            if not isinstance(value, list) or any(rule not in RULES for rule in value):
+            if not isinstance(value, list):
                 raise SettingsError(f"rules.disabled must be a list drawn from {', '.join(RULES)}")
+            for rule in value:
+                if rule in _RENAMED:
+                    raise SettingsError(f"rules.disabled: {rule} was {_RENAMED[rule]}")
+                if rule not in RULES:
+                    raise SettingsError(
+                        f"rules.disabled must be a list drawn from {', '.join(RULES)}"
+                    )
             disabled = frozenset(value)
             continue
+        if name in _RENAMED:
+            raise SettingsError(f"rules.{name} was {_RENAMED[name]}")
         if name not in DEFAULT_THRESHOLDS:
             raise SettingsError(
                 f"rules.{name}: unknown setting (use disabled, {', '.join(DEFAULT_THRESHOLDS)})"
@@ -93,6 +128,8 @@ def rule_thresholds(settings: Mapping[str, Any]) -> Thresholds:
 
 @dataclass(frozen=True)
 class Firing:
+    """One rule's finding on one client."""
+
     rule: str
     client_id: str
     severity: str
@@ -103,8 +140,77 @@ class Firing:
     due_date: date | None = None
 
     @property
+    def concern(self) -> str:
+        return RULES[self.rule]
+
+
+@dataclass(frozen=True)
+class Item:
+    """What the inbox lists: every firing on one client for one concern."""
+
+    firings: tuple[Firing, ...]
+    """Most severe first, then in `RULES` order."""
+
+    @property
+    def concern(self) -> str:
+        return self.firings[0].concern
+
+    @property
+    def client_id(self) -> str:
+        return self.firings[0].client_id
+
+    @property
     def alert_id(self) -> str:
-        return f"local:{self.rule}:{self.client_id}"
+        return f"local:{self.concern}:{self.client_id}"
+
+    @property
+    def rules(self) -> str:
+        """The rules, comma-separated: what the `rule:` filter term matches."""
+        return ",".join(f.rule for f in self.firings)
+
+    @property
+    def severity(self) -> str:
+        return self.firings[0].severity
+
+    @property
+    def title(self) -> str:
+        more = len(self.firings) - 1
+        return self.firings[0].title + (f" (+{more} more)" if more else "")
+
+    @property
+    def detail(self) -> str:
+        return "\n".join(f.detail for f in self.firings)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return {f.rule: f.values for f in self.firings}
+
+    @property
+    def occurrence(self) -> str:
+        return "|".join(f"{f.rule}={f.occurrence}" for f in sorted(self.firings, key=_by_rule))
+
+    @property
+    def due_date(self) -> date | None:
+        return min((f.due_date for f in self.firings if f.due_date), default=None)
+
+
+_RULE_ORDER = {rule: number for number, rule in enumerate(RULES)}
+
+
+def _by_rule(firing: Firing) -> int:
+    return _RULE_ORDER[firing.rule]
+
+
+def _by_weight(firing: Firing) -> tuple[int, int]:
+    return -_SEVERITY_RANK[firing.severity], _RULE_ORDER[firing.rule]
+
+
+def merge(firings: Iterable[Firing]) -> list[Item]:
+    """One item per client and concern (one firing per rule and client is kept)."""
+    grouped: dict[tuple[str, str], dict[str, Firing]] = {}
+    for fired in firings:
+        grouped.setdefault((fired.concern, fired.client_id), {})[fired.rule] = fired
+    return [Item(tuple(sorted(by_rule.values(), key=_by_weight))) for by_rule in grouped.values()]
 
 
 @dataclass
@@ -151,7 +257,9 @@ def engagement_low(s: ClientSignals, t: Thresholds, today: date) -> Firing | Non
     return Firing(
         "engagement_low",
         s.client_id,
-        "warning",
+        # Steady Low is worth a look, not today's first call: a fall or a usage drop on the
+        # same item raises it.
+        "info",
         f"Low engagement at {s.name}: {s.engagement_score}/10",
         f"Rule engagement_low: the engagement score {s.engagement_score} is at most "
         f"{t['engagement_low_max']:g} (Low).",
@@ -161,29 +269,31 @@ def engagement_low(s: ClientSignals, t: Thresholds, today: date) -> Firing | Non
 
 
 def engagement_drop(s: ClientSignals, t: Thresholds, today: date) -> Firing | None:
-    if s.usage_score is None or s.previous_score is None:
-        return None
-    fell = s.previous_score - s.usage_score
-    if fell < t["engagement_drop_points"]:
+    """A fall from the highest score of the last months, not only since last month: a
+    client that fell from 8 to 4 over two months has dropped just as much."""
+    fell = s.fall
+    if fell <= 0 or fell < t["engagement_drop_points"]:
         return None
     return Firing(
         "engagement_drop",
         s.client_id,
         "critical" if fell >= 4 else "warning",
-        f"Engagement fell from {s.previous_score} to {s.usage_score} at {s.name}",
+        f"Engagement fell from {s.peak_score} to {s.usage_score} at {s.name}",
         f"Rule engagement_drop: the engagement score fell by {fell} points (at least "
-        f"{t['engagement_drop_points']:g}) from {s.previous_score} in {s.previous_period} to "
-        f"{s.usage_score} in {s.period}, {s.trend_days} days apart.",
-        {"from": s.previous_score, "to": s.usage_score, "period": s.period},
-        str(s.period),
+        f"{t['engagement_drop_points']:g}) from {s.peak_score} in {s.peak_period} to "
+        f"{s.usage_score} in {s.period}, {s.fall_days} days.",
+        {"from": s.peak_score, "to": s.usage_score, "since": s.peak_period, "period": s.period},
+        f"{s.peak_period}>{s.period}",
     )
 
 
 def usage_decline(s: ClientSignals, t: Thresholds, today: date) -> Firing | None:
-    if None in (s.usage_tools, s.previous_tools, s.usage_users, s.previous_users):
+    tools, tools_before = s.usage_tools, s.previous_tools
+    users, users_before = s.usage_users, s.previous_users
+    if tools is None or tools_before is None or users is None or users_before is None:
         return None
-    tools_drop = s.previous_tools - s.usage_tools
-    users_drop = s.previous_users - s.usage_users
+    tools_drop = tools_before - tools
+    users_drop = users_before - users
     users_percent = round(100 * users_drop / s.previous_users) if s.previous_users else 0
     reasons = []
     if tools_drop > 0 and tools_drop >= t["usage_tools_drop"]:
@@ -230,31 +340,114 @@ def setup_issue(s: ClientSignals, t: Thresholds, today: date) -> Firing | None:
     )
 
 
-def upsell(s: ClientSignals, t: Thresholds, today: date) -> Firing | None:
-    if s.subscriptions <= 0:
+def adoption_gap(s: ClientSignals, t: Thresholds, today: date) -> Firing | None:
+    """A hub the client pays for and barely uses: its category earns (almost) no engagement
+    points. A risk: the renewal of a hub nobody uses is in doubt."""
+    points = s.category_points
+    if not points or not s.owned:
         return None
-    ratio = s.tools_in_use / s.subscriptions
-    if ratio >= t["upsell_max_tools_per_subscription"]:
+    unused = sorted(
+        {
+            f"{product} {edition}"
+            for product, edition in s.owned
+            if (category := HUB_CATEGORY.get(product)) is not None
+            and category in points
+            and points[category] <= t["adoption_gap_max_points"]
+        }
+    )
+    if not unused:
         return None
+    categories = sorted({HUB_CATEGORY[name.rsplit(" ", 1)[0]] for name in unused})
+    earned = ", ".join(f"{c} {points[c]}" for c in categories)
     return Firing(
-        "upsell",
+        "adoption_gap",
         s.client_id,
         "info",
-        f"Few tools in use at {s.name}: {_count(s.tools_in_use, 'tool')} for "
-        f"{_count(s.subscriptions, 'subscription')}",
-        f"Rule upsell: {_count(s.tools_in_use, 'tool')} in use for "
-        f"{_count(s.subscriptions, 'paid subscription')} "
-        f"({ratio:.2f} per subscription, below {t['upsell_max_tools_per_subscription']:g}).",
-        {"tools_in_use": s.tools_in_use, "subscriptions": s.subscriptions},
-        "few-tools",
+        f"Paid but barely used at {s.name}: {unused[0]}"
+        + (f" (+{len(unused) - 1} more)" if len(unused) > 1 else ""),
+        f"Rule adoption_gap: the client owns {', '.join(unused)} and earns at most "
+        f"{t['adoption_gap_max_points']:g} engagement points there ({earned}, of "
+        f"{sum(points.values())}) in {s.period}.",
+        {"hubs": unused, "points": {c: points[c] for c in categories}},
+        "|".join(unused),
+    )
+
+
+def expansion_fit(s: ClientSignals, t: Thresholds, today: date) -> Firing | None:
+    """Usage in a category whose hub the client does not own, or owns only at Starter: a
+    growth lead, raised only for a client not at risk (Medium or High, not falling)."""
+    points = s.category_points
+    if not points or s.engagement_score <= t["engagement_low_max"] or s.fall > FALL_NOISE_POINTS:
+        return None
+    editions: dict[str, str] = {}
+    for product, edition in s.owned:
+        if editions.get(product) != "Enterprise":
+            editions[product] = (
+                edition
+                if editions.get(product) is None
+                else max(
+                    editions[product], edition, key=("Starter", "Professional", "Enterprise").index
+                )
+            )
+    leads = []
+    for category, hub in CATEGORY_HUB.items():
+        earned = points.get(category, 0)
+        owned = editions.get(hub)
+        if earned >= t["expansion_min_points"] and owned in (None, "Starter"):
+            leads.append((earned, category, hub, owned))
+    if not leads:
+        return None
+    leads.sort(reverse=True)
+    earned, category, hub, owned = leads[0]
+    offer = f"{hub} Professional" if owned == "Starter" else hub
+    reasons = "; ".join(
+        f"{c} {e} points with {h} {'at Starter' if o else 'not owned'}" for e, c, h, o in leads
+    )
+    return Firing(
+        "expansion_fit",
+        s.client_id,
+        "info",
+        f"Expansion fit at {s.name}: {offer}",
+        f"Rule expansion_fit: {reasons} (at least {t['expansion_min_points']:g} points, "
+        f"engagement {s.engagement_score} and not falling).",
+        {"leads": [{"category": c, "points": e, "hub": h, "owned": o} for e, c, h, o in leads]},
+        "|".join(h for _, _, h, _ in leads),
     )
 
 
 def onboarding_stalled(s: ClientSignals, t: Thresholds, today: date) -> Firing | None:
+    """A client in its first `onboarding_days` with onboarding milestones overdue. From a
+    server that reports no milestones, fewer than `onboarding_min_tools` tools in use."""
     if s.first_start is None:
         return None
     age = (today - s.first_start).days
-    if age < 0 or age > t["onboarding_days"] or s.tools_in_use >= t["onboarding_min_tools"]:
+    if age < 0 or age > t["onboarding_days"]:
+        return None
+    activation = s.activation
+    if activation is not None:
+        overdue = activation.overdue
+        if not overdue:
+            return None
+        names = [f"{m.hub}: {m.name} (day {m.due_day})" for m in overdue]
+        no_value = activation.days_to_first_value is None
+        return Firing(
+            "onboarding_stalled",
+            s.client_id,
+            "critical" if no_value and age > 60 else "warning",
+            f"Onboarding stalled at {s.name}: {_count(len(overdue), 'milestone')} overdue "
+            f"after {age} days",
+            f"Rule onboarding_stalled: a client since {s.first_start} ({age} days, at most "
+            f"{t['onboarding_days']:g}) has not reached {'; '.join(names)}; "
+            f"{activation.done} of {len(activation.milestones)} milestones done, "
+            + (
+                "no first value yet."
+                if no_value
+                else f"first value on day {activation.days_to_first_value}."
+            ),  # fmt: skip
+            {"since": str(s.first_start), "overdue": names, "done": activation.done},
+            "|".join(names),
+        )
+    if s.onboarding_known or s.tools_in_use >= t["onboarding_min_tools"]:
         return None
     return Firing(
         "onboarding_stalled",
@@ -263,7 +456,7 @@ def onboarding_stalled(s: ClientSignals, t: Thresholds, today: date) -> Firing |
         f"Onboarding stalled at {s.name}: {_count(s.tools_in_use, 'tool')} after {age} days",
         f"Rule onboarding_stalled: a client since {s.first_start} ({age} days, at most "
         f"{t['onboarding_days']:g}) uses {_count(s.tools_in_use, 'tool')} (fewer than "
-        f"{t['onboarding_min_tools']:g}).",
+        f"{t['onboarding_min_tools']:g}); the server reports no onboarding milestones.",
         {"since": str(s.first_start), "tools_in_use": s.tools_in_use},
         str(s.first_start),
     )
@@ -274,9 +467,10 @@ CLIENT_RULES = (
     engagement_low,
     engagement_drop,
     usage_decline,
+    adoption_gap,
     setup_issue,
-    upsell,
     onboarding_stalled,
+    expansion_fit,
 )
 
 _EXPIRING_SQL = """
@@ -300,7 +494,7 @@ def credit_expiring(
         yield Firing(
             "credit_expiring",
             client_id,
-            "info",
+            "warning" if days <= 30 else "info",
             f"{_count(points, 'tier point')} expire{'s' if points == 1 else ''} on {expires} "
             f"for {name}",
             f"Rule credit_expiring: {_count(points, 'point')} of tier credit, bought 12 months "
@@ -351,14 +545,15 @@ def fire_rules(
 
 
 _UPDATE = (
-    "UPDATE local_alert SET severity = :severity, title = :title, detail = :detail, "
-    "fired_values = :values, occurrence = :occurrence, due_date = :due, updated_at = :now, "
-    "cleared = 0 WHERE id = :id"
+    "UPDATE local_alert SET rule = :rule, severity = :severity, title = :title, "
+    "detail = :detail, fired_values = :values, occurrence = :occurrence, due_date = :due, "
+    "updated_at = :now, cleared = 0 WHERE id = :id"
 )
 _REOPEN = (
-    "UPDATE local_alert SET severity = :severity, title = :title, detail = :detail, "
-    "fired_values = :values, occurrence = :occurrence, due_date = :due, updated_at = :now, "
-    "raised_at = :now, status = 'open', snoozed_until = NULL, cleared = 0 WHERE id = :id"
+    "UPDATE local_alert SET rule = :rule, severity = :severity, title = :title, "
+    "detail = :detail, fired_values = :values, occurrence = :occurrence, due_date = :due, "
+    "updated_at = :now, raised_at = :now, status = 'open', snoozed_until = NULL, cleared = 0 "
+    "WHERE id = :id"
 )
 _INSERT = (
     "INSERT INTO local_alert (id, client_id, rule, kind, severity, title, detail, fired_values, "
@@ -380,16 +575,15 @@ def apply_rules(
     *,
     only_dirty: bool = False,
 ) -> RulesReport:
-    """Fire every rule on these clients and bring their `local_alert` rows in line, in the
-    caller's transaction. With `only_dirty`, `clients` are the dirty clients' signals and the
-    alerts of every other client stay exactly as they are."""
+    """Fire every rule on these clients, merge the firings into items and bring their
+    `local_alert` rows in line, in the caller's transaction. With `only_dirty`, `clients` are
+    the dirty clients' signals and the items of every other client stay exactly as they are."""
     thresholds = rule_thresholds(settings)
-    # One alert per id even if the cache holds a duplicate row (two usage rows for a month).
-    firings = {
-        f.alert_id: f for f in fire_rules(conn, clients, thresholds, today, only_dirty=only_dirty)
-    }.values()
+    firings = fire_rules(conn, clients, thresholds, today, only_dirty=only_dirty)
     now = utc_now_text()
     report = RulesReport()
+    for fired in firings:
+        report.by_rule[fired.rule] = report.by_rule.get(fired.rule, 0) + 1
     inserts, updates, reopens = [], [], []
     existing = {
         row[0]: row[1:]
@@ -397,27 +591,26 @@ def apply_rules(
             "SELECT id, status, occurrence, cleared FROM local_alert " + client_scope(only_dirty)
         )
     }
-    for fired in firings:
-        report.by_rule[fired.rule] = report.by_rule.get(fired.rule, 0) + 1
+    for item in merge(firings):
         params = {
-            "id": fired.alert_id,
-            "client_id": fired.client_id,
-            "rule": fired.rule,
-            "kind": RULES[fired.rule],
-            "severity": fired.severity,
-            "title": fired.title,
-            "detail": fired.detail,
-            "values": _values_json(fired.values),
-            "occurrence": fired.occurrence,
-            "due": fired.due_date.isoformat() if fired.due_date else None,
+            "id": item.alert_id,
+            "client_id": item.client_id,
+            "rule": item.rules,
+            "kind": item.concern,
+            "severity": item.severity,
+            "title": item.title,
+            "detail": item.detail,
+            "values": _values_json(item.values),
+            "occurrence": item.occurrence,
+            "due": item.due_date.isoformat() if item.due_date else None,
             "now": now,
         }
-        found = existing.pop(fired.alert_id, None)
+        found = existing.pop(item.alert_id, None)
         if found is None:
             inserts.append(params)
         elif found[0] != "resolved":
             updates.append(params)
-        elif found[2] or found[1] != fired.occurrence:
+        elif found[2] or found[1] != item.occurrence:
             reopens.append(params)
     conn.executemany(_INSERT, inserts)
     conn.executemany(_UPDATE, updates)
@@ -441,5 +634,6 @@ def evaluate_rules(
     (A sync evaluates only the clients it touched, through `local_store.signals`.)"""
     rule_thresholds(settings)
     today = today or date.today()
+    plan = milestone_plan(settings)
     with write_transaction(conn):
-        return apply_rules(conn, read_signals(conn, today), settings, today)
+        return apply_rules(conn, read_signals(conn, today, plan=plan), settings, today)

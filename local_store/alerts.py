@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from local_store.alert_filter import EFFECTIVE_STATUS, CompiledFilter, Section, compile_filter
+from local_store.impact import DAYS_LEFT_SQL, IMPACT_SQL, ORDER_BY_IMPACT, STAKE_POINTS_SQL
 
 LIST_LIMIT = 1000
 """Rows a section lists at most; the count says how many match, and search narrows."""
@@ -29,10 +30,7 @@ FROM local_alert
 """
 """Every alert the inbox lists, backend and local, with the columns of both."""
 _FROM = f"FROM ({ALERTS}) AS a LEFT JOIN client c ON c.id = a.client_id"
-_ORDER = (
-    "ORDER BY CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, "
-    "a.due_date IS NULL, a.due_date, a.raised_at DESC, a.id"
-)
+_ORDER = ORDER_BY_IMPACT
 
 
 class AlertListRow(NamedTuple):
@@ -48,6 +46,11 @@ class AlertListRow(NamedTuple):
     """The effective status: a snooze whose date has come reads as open."""
     assignee: str | None
     raised_at: str
+    impact: float = 0.0
+    """What is at stake (`local_store.impact`): the inbox's default order, highest first."""
+    stake_points: float = 0.0
+    mrr_cents: int | None = None
+    days_left: int | None = None
 
 
 class AlertNote(NamedTuple):
@@ -74,8 +77,10 @@ def _date(text: str | None) -> date | None:
 
 _ROW_COLUMNS = (
     f"a.id, a.source, a.kind, a.severity, a.title, a.client_id, c.name, a.due_date, "
-    f"{EFFECTIVE_STATUS}, a.assignee, a.raised_at"
+    f"{EFFECTIVE_STATUS}, a.assignee, a.raised_at, {IMPACT_SQL}, {STAKE_POINTS_SQL}, "
+    f"c.mrr_cents, {DAYS_LEFT_SQL}"
 )
+_ROW_WIDTH = 15
 
 
 def _row(values: tuple) -> AlertListRow:
@@ -107,7 +112,7 @@ def list_matching(
     limit: int = LIST_LIMIT,
     offset: int = 0,
 ) -> list[AlertListRow]:
-    """Rows `offset` to `offset + limit` of the matching alerts, most urgent first."""
+    """Rows `offset` to `offset + limit` of the matching alerts, in the inbox's order."""
     params = dict(compiled.params) | {"limit": limit, "offset": offset}
     where = compiled.sql + _search(search, params)
     rows = conn.execute(
@@ -168,8 +173,8 @@ def alert_detail(conn: sqlite3.Connection, alert_id: str, today: date) -> AlertD
     ).fetchone()
     if found is None:
         return None
-    row = _row(found[:11])
-    rule, detail, fired, snoozed, score, reasons, crm_url = found[11:]
+    row = _row(found[:_ROW_WIDTH])
+    rule, detail, fired, snoozed, score, reasons, crm_url = found[_ROW_WIDTH:]
     if row.source == "local":
         sql = (
             "SELECT author, text, created_at FROM local_alert_note WHERE alert_id = ? "

@@ -9,9 +9,11 @@ value shows as empty rather than failing the panel.
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from local_store.activation import Activation, client_activation, milestone_plan
 from local_store.queries import parse_utc
 
 NOTES_SHOWN = 50
@@ -91,6 +93,10 @@ class ClientDetail(NamedTuple):
     """Oldest period first."""
     notes: tuple[Note, ...]
     """Newest first, at most `NOTES_SHOWN`."""
+    tools: tuple[str, ...] | None = None
+    """The HubSpot tools in use by name; None when the server does not name them."""
+    activation: Activation | None = None
+    """Onboarding milestones and time to first value, for a client the server reports them for."""
 
     @property
     def latest_usage(self) -> UsagePeriod | None:
@@ -145,14 +151,20 @@ def _health_reasons(text: str | None) -> tuple[HealthReason, ...]:
     return tuple(reasons)
 
 
-def client_detail(conn: sqlite3.Connection, client_id: str) -> ClientDetail | None:
-    """Everything the detail panel shows about one client, or None if it left the cache."""
+def client_detail(
+    conn: sqlite3.Connection,
+    client_id: str,
+    settings: Mapping[str, Any] | None = None,
+    today: date | None = None,
+) -> ClientDetail | None:
+    """Everything the detail panel shows about one client, or None if it left the cache.
+    `settings` (the profile's) give the onboarding milestones expected per hub."""
     row = conn.execute(
         "SELECT id, hub_id, name, domain, industry, country, relationship, mrr_cents, "
         "contact_tier, email_tier, engagement_score, engagement_band, tools_in_use, "
         "active_users, apps_in_use, setup_issues, owner_email, "
         "(SELECT e.name FROM employee e WHERE e.email = client.owner_email LIMIT 1), "
-        "crm_url, account_url, services_status, health_score, health_reasons "
+        "crm_url, account_url, services_status, health_score, health_reasons, tools, onboarding "
         "FROM client WHERE id = ?",
         (client_id,),
     ).fetchone()
@@ -167,12 +179,8 @@ def client_detail(conn: sqlite3.Connection, client_id: str) -> ClientDetail | No
         )
     )
     renewals = tuple(
-        Renewal(
-            _date(values[0]),
-            _date(values[1]),
-            *values[2:5],
-            _strings(values[5]),
-            *values[6:],
+        Renewal._make(
+            [_date(values[0]), _date(values[1]), *values[2:5], _strings(values[5]), *values[6:]]
         )
         for values in conn.execute(
             "SELECT renewal_date, decision_deadline, status, communication_owner, "
@@ -199,16 +207,28 @@ def client_detail(conn: sqlite3.Connection, client_id: str) -> ClientDetail | No
             (client_id, NOTES_SHOWN),
         )
     )
-    return ClientDetail(
-        *row[:14],
-        _strings(row[14]),
-        _strings(row[15]),
-        *row[16:22],
-        _health_reasons(row[22]),
-        subscriptions,
-        renewals,
-        usage,
-        notes,
+    first_start = min((sub.start_date for sub in subscriptions if sub.start_date), default=None)
+    try:
+        plan = milestone_plan(settings or {})
+    except ValueError:  # a wrong [activation] is reported where the score is computed
+        plan = milestone_plan({})
+    activation = client_activation(
+        row[24], first_start, [sub.product for sub in subscriptions], today or date.today(), plan
+    )
+    return ClientDetail._make(
+        [
+            *row[:14],
+            _strings(row[14]),
+            _strings(row[15]),
+            *row[16:22],
+            _health_reasons(row[22]),
+            subscriptions,
+            renewals,
+            usage,
+            notes,
+            _strings(row[23]) if row[23] is not None else None,
+            activation,
+        ]
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -70,7 +70,8 @@ def open_cache(path: Path, *, create: bool = False) -> sqlite3.Connection:
     if version < SCHEMA_VERSION:
         from local_store.migrations import migrate
 
-        migrate(conn)
+        with write_transaction(conn):
+            migrate(conn, SCHEMA_VERSION)
     return conn
 
 

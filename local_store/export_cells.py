@@ -41,8 +41,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def money_text(cents: object) -> object:
     """Integer cents as a decimal string, exactly: -123450 → "-1234.50". Anything else (None,
     or what a cache edited by hand holds) as it is, as the SQL form leaves it."""
-    if cents.__class__ is not int:
-        return cents
+    return cents_text(cents) if type(cents) is int else cents
+
+
+def cents_text(cents: int) -> str:
     whole, part = divmod(abs(cents), 100)
     return f"{'-' if cents < 0 else ''}{whole}.{part:02d}"
 
@@ -96,7 +98,7 @@ def _csv_text(value: object) -> str:
 
 
 def _csv_money(cents: object) -> str:
-    return money_text(cents) if cents.__class__ is int else _csv_text(cents)
+    return cents_text(cents) if type(cents) is int else _csv_text(cents)
 
 
 def _csv_integer(value: object) -> str:
@@ -110,7 +112,7 @@ def _csv_number(value: object) -> str:
 
 
 def _csv_boolean(value: bool | None) -> str:
-    return "" if value is None else boolean_text(value)
+    return boolean_text(value) or ""
 
 
 _PYTHON: dict[tuple[str, str], Callable[[Any], Any]] = {

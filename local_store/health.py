@@ -1,10 +1,16 @@
 """The explainable health score (PRODUCT.md §4): 0–100, built from weighted components.
 
-Every client starts at 100 and each component takes off up to its share of the weights:
-engagement (band and trend), usage trend (tools in use, active users), renewal (status and
-how near the decision is), MRR trend (renewal forecast, decreased credit) and open setup
-issues. The deductions are the reasons, stored with the score, so the score explains itself:
-`{"label": "engagement fell from 7 to 3 in 30 days", "points": -20}`.
+Every client starts at 100 and each component takes off up to its share of the weights.
+Leading signals weigh most (the onboarding source: activation and breadth of use predict
+retention, a fall predicts churn better than a level): engagement level, engagement trend
+(the fall from the highest score of the last three months), usage trend (tools in use, active
+users), breadth of use (tools per owned hub), activation (overdue onboarding milestones in the
+first 90 days), then the lagging ones: renewal (status, nearness), MRR trend (forecast,
+decreased credit) and open setup issues. Low engagement alone never scores green: the score
+is held at the top of yellow; a requested cancellation holds it at the top of red. The
+deductions are the reasons, stored with the score, so the score explains itself:
+`{"label": "engagement 1 (Low) and falling from 6 in 61 days", "points": -42}`.
+docs/configuration.md gives the weights and why.
 
 One query per input table over every client (or only the clients a sync marked dirty), joined
 in Python, and one `executemany` of the scores that changed: no per-client queries, so it stays
@@ -21,35 +27,67 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
+from local_store.activation import (
+    DEFAULT_MILESTONES,
+    Activation,
+    activation_summary,
+    client_activation,
+    milestone_plan,
+)
 from local_store.database import write_transaction
+from local_store.settings_error import SettingsError
 
-COMPONENTS = ("engagement", "usage", "renewal", "mrr", "setup")
+__all__ = ["SettingsError"]  # re-exported: callers catch it from here
+
+COMPONENTS = (
+    "engagement",
+    "trend",
+    "usage",
+    "breadth",
+    "activation",
+    "renewal",
+    "mrr",
+    "setup",
+)
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "engagement": 30,
-    "usage": 20,
-    "renewal": 25,
-    "mrr": 15,
-    "setup": 10,
+    "engagement": 20,
+    "trend": 25,
+    "usage": 10,
+    "breadth": 10,
+    "activation": 10,
+    "renewal": 10,
+    "mrr": 7,
+    "setup": 8,
 }
 TREND_WINDOW_DAYS = 31
 """Usage periods are calendar months, 28 to 31 days apart: a trend compares the newest period
 with the one before it when that one started at most this many days earlier."""
+PEAK_WINDOW_MONTHS = 3
+"""The engagement trend looks back this many months before the newest period."""
+FALL_NOISE_POINTS = 1
+"""A score wobbles by a point from month to month; a fall of this much costs nothing."""
+FALL_FOR_FULL_LOSS = 4
+"""A fall of this many engagement points from the recent peak costs the whole trend share."""
+BREADTH_TOOLS_PER_HUB = 2.0
+"""Fewer tools in use per owned hub than this costs breadth of use (proportionally)."""
 DECISION_WINDOW_DAYS = 75
 """The decision window opens 120 days before the renewal, 75 before its 45-day deadline."""
 DECREASED_CREDIT_DAYS = 180
+LOW_ENGAGEMENT_MAX = 3
 BANDS = (("red", 0, 50), ("yellow", 51, 75), ("green", 76, 100))
+"""The health bands: the one home of their thresholds (filters, tables and panels read it)."""
+HEALTH_BANDS: dict[str, tuple[int, int]] = {name: (low, high) for name, low, high in BANDS}
+LOW_ENGAGEMENT_CEILING = HEALTH_BANDS["yellow"][1]
+CANCELLING_CEILING = HEALTH_BANDS["red"][1]
+"""A client that asked to cancel is red, however engaged: it is leaving."""
 DIRTY_CLIENTS = "SELECT client_id FROM dirty_client"
 """The clients a sync marked (see `writes.commit_page`), for `... IN (DIRTY_CLIENTS)` scopes."""
-
-
-class SettingsError(ValueError):
-    """A profile setting this package reads is wrong; the message names the key."""
 
 
 def health_band(score: int | None) -> str | None:
     if score is None:
         return None
-    return next(name for name, low, high in BANDS if low <= score <= high)
+    return next((name for name, low, high in BANDS if low <= score <= high), None)
 
 
 def health_weights(settings: Mapping[str, Any]) -> dict[str, float]:
@@ -71,6 +109,7 @@ def health_weights(settings: Mapping[str, Any]) -> dict[str, float]:
         weights[name] = float(value)
     if sum(weights.values()) <= 0:
         raise SettingsError("health.weights: at least one weight must be above 0")
+    milestone_plan(settings)  # activation settings are checked with the weights
     return weights
 
 
@@ -104,6 +143,16 @@ class ClientSignals:
     mrr_now_cents: int | None
     mrr_change_cents: int | None
     decreased_month: str | None
+    peak_score: int | None = None
+    """The highest engagement score of the newest period and the `PEAK_WINDOW_MONTHS` before."""
+    peak_period: str | None = None
+    owned: tuple[tuple[str, str], ...] = ()
+    """(product, edition) of each subscription."""
+    category_points: Mapping[str, int] | None = None
+    """The newest period's engagement points per category."""
+    activation: Activation | None = None
+    onboarding_known: bool = False
+    """Whether the server reports onboarding milestones at all (a newer server does)."""
     stored_health: tuple[int | None, str] = (None, "[]")
     """The score and reasons (JSON) the cache holds now: an unchanged score is not rewritten."""
 
@@ -113,13 +162,26 @@ class ClientSignals:
             return None
         return (date.fromisoformat(self.period) - date.fromisoformat(self.previous_period)).days
 
+    @property
+    def fall(self) -> int:
+        """Engagement points lost since the recent peak (0 when not falling)."""
+        if self.peak_score is None or self.usage_score is None:
+            return 0
+        return max(0, self.peak_score - self.usage_score)
+
+    @property
+    def fall_days(self) -> int | None:
+        if self.peak_period is None or self.period is None:
+            return None
+        return (date.fromisoformat(self.period) - date.fromisoformat(self.peak_period)).days
+
 
 _CLIENTS_SQL = """
 SELECT c.id, c.name, c.owner_email, c.services_status != 'ended', c.engagement_score,
        c.tools_in_use, c.active_users, c.setup_issues,
        l.period, l.engagement_score, l.tools_in_use, l.active_users,
        p.period, p.engagement_score, p.tools_in_use, p.active_users,
-       c.health_score, c.health_reasons
+       c.health_score, c.health_reasons, l.category_points, c.onboarding
 FROM client c
 LEFT JOIN usage l ON l.rowid = (
   SELECT u.rowid FROM usage u WHERE u.client_id = c.id ORDER BY u.period DESC, u.rowid DESC
@@ -131,7 +193,8 @@ LEFT JOIN usage p ON p.rowid = (
 """Each client with its two newest usage periods: two index probes per client, where a
 window function over all usage rows would sort a million of them."""
 _SUBSCRIPTIONS_SQL = (
-    "SELECT client_id, count(*), min(start_date) FROM subscription {where} GROUP BY client_id"
+    "SELECT client_id, count(*), min(start_date), "
+    "group_concat(product || '|' || edition, ';') FROM subscription {where} GROUP BY client_id"
 )
 _RENEWALS_SQL = (
     "SELECT client_id, renewal_date, id, status, decision_deadline, mrr_now_cents, "
@@ -140,6 +203,11 @@ _RENEWALS_SQL = (
 _DECREASED_SQL = (
     "SELECT client_id, max(month) FROM credit_event "
     "WHERE kind = 'decreased' AND month >= ? {also} GROUP BY client_id"
+)
+# The highest score, and among equals the latest period: "fell from 7 in August".
+_PEAK_SQL = (
+    "SELECT client_id, max(printf('%02d', engagement_score) || period) FROM usage "
+    "WHERE period >= ? {also} GROUP BY client_id"
 )
 
 
@@ -153,9 +221,30 @@ def _issues(text: str | None) -> tuple[str, ...]:
     return tuple(str(item) for item in value) if isinstance(value, list) else ()
 
 
+def _points(text: str | None) -> dict[str, int] | None:
+    try:
+        value = json.loads(text) if text else None
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    return {
+        str(name): int(points)
+        for name, points in value.items()
+        if isinstance(points, int | float) and not isinstance(points, bool)
+    }
+
+
 @cache  # a few thousand distinct dates among hundreds of thousands of values
 def _date(text: str | None) -> date | None:
     return date.fromisoformat(text[:10]) if text else None
+
+
+@cache  # a handful of distinct hub sets
+def _owned(text: str | None) -> tuple[tuple[str, str], ...]:
+    if not text:
+        return ()
+    return tuple(tuple(part.split("|", 1)) for part in text.split(";"))  # type: ignore[misc]
 
 
 _NO_USAGE = (None,) * 18
@@ -168,15 +257,22 @@ def client_scope(only_dirty: bool, column: str = "client_id") -> str:
     return f"WHERE {column} IN ({DIRTY_CLIENTS})" if only_dirty else ""
 
 
+def _months_before(today: date, months: int) -> str:
+    index = today.year * 12 + today.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1).isoformat()
+
+
 def read_signals(
     conn: sqlite3.Connection,
     today: date,
     window_days: int = TREND_WINDOW_DAYS,
     *,
     only_dirty: bool = False,
+    plan: Mapping[str, tuple[tuple[str, int, bool], ...]] = DEFAULT_MILESTONES,
 ) -> list[ClientSignals]:
     """Every client's signals, or only the dirty clients': one query per input table, joined
-    here by client id (per-client queries cost seconds at 100,000 clients)."""
+    here by client id (per-client queries cost seconds at 100,000 clients). `plan` is the
+    onboarding milestones expected per hub (`activation.milestone_plan`)."""
     where = client_scope(only_dirty)
     subscriptions = {
         row[0]: row[1:] for row in conn.execute(_SUBSCRIPTIONS_SQL.format(where=where))
@@ -190,15 +286,23 @@ def read_signals(
     since = (today - timedelta(days=DECREASED_CREDIT_DAYS)).isoformat()
     also = f"AND client_id IN ({DIRTY_CLIENTS})" if only_dirty else ""
     decreased = dict(conn.execute(_DECREASED_SQL.format(also=also), (since,)))
+    # The window reaches back from the newest period a client can have (this month).
+    peaks = dict(
+        conn.execute(_PEAK_SQL.format(also=also), (_months_before(today, PEAK_WINDOW_MONTHS),))
+    )
     clients_sql = _CLIENTS_SQL + client_scope(only_dirty, "c.id")
     signals = []
     for row in conn.execute(clients_sql):
         client_id, period, previous = row[0], row[8], row[12]
-        if previous is not None and (_date(period) - _date(previous)).days > window_days:
+        newest, before = _date(period), _date(previous)
+        if newest is not None and before is not None and (newest - before).days > window_days:
             previous = None
         older = row if previous is not None else _NO_USAGE
-        count, first_start = subscriptions.get(client_id, (0, None))
+        count, first_start, owned_text = subscriptions.get(client_id, (0, None, None))
+        owned = _owned(owned_text)
         renewal = renewals.get(client_id, _NO_RENEWAL)
+        peak = peaks.get(client_id)
+        start = _date(first_start)
         signals.append(
             ClientSignals(
                 client_id=client_id,
@@ -218,7 +322,7 @@ def read_signals(
                 usage_users=row[11],
                 previous_users=older[15],
                 subscriptions=count,
-                first_start=_date(first_start),
+                first_start=start,
                 renewal_id=renewal[2],
                 renewal_status=renewal[3],
                 decision_deadline=_date(renewal[4]),
@@ -226,6 +330,16 @@ def read_signals(
                 mrr_now_cents=renewal[5],
                 mrr_change_cents=renewal[6],
                 decreased_month=decreased.get(client_id),
+                peak_score=int(peak[:2]) if peak else None,
+                peak_period=peak[2:] if peak else None,
+                owned=owned,
+                category_points=_points(row[18]),
+                activation=(
+                    client_activation(row[19], start, [p for p, _ in owned], today, plan)
+                    if row[19] and row[19] != "[]"
+                    else None
+                ),
+                onboarding_known=row[19] is not None,
                 stored_health=(row[16], row[17]),
             )
         )
@@ -238,22 +352,25 @@ Loss = tuple[float, str] | None
 
 
 def _band(score: int) -> str:
-    return "Low" if score <= 3 else "Medium" if score <= 6 else "High"
+    return "Low" if score <= LOW_ENGAGEMENT_MAX else "Medium" if score <= 6 else "High"
 
 
 def engagement_loss(s: ClientSignals) -> Loss:
-    """Full marks from 7 (High) up; each point lost since the previous period costs 10%."""
-    fell = 0
-    if s.usage_score is not None and s.previous_score is not None:
-        fell = max(0, s.previous_score - s.usage_score)
-    loss = min(1.0, max(0, 7 - s.engagement_score) / 7 + 0.1 * fell)
+    """Full marks from 7 (High) up; 0 costs the whole share."""
+    loss = max(0, 7 - s.engagement_score) / 7
     if loss <= 0:
         return None
-    if fell:
-        label = f"engagement fell from {s.previous_score} to {s.usage_score} in {s.trend_days} days"
-    else:
-        label = f"engagement {s.engagement_score} ({_band(s.engagement_score)})"
-    return loss, label
+    return loss, f"engagement {s.engagement_score} ({_band(s.engagement_score)})"
+
+
+def trend_loss(s: ClientSignals) -> Loss:
+    """A fall from the recent peak beyond a point's wobble: `FALL_FOR_FULL_LOSS` points cost
+    the whole share."""
+    fell = s.fall
+    if fell <= FALL_NOISE_POINTS:
+        return None
+    loss = min(1.0, (fell - FALL_NOISE_POINTS) / (FALL_FOR_FULL_LOSS - FALL_NOISE_POINTS))
+    return loss, f"engagement fell from {s.peak_score} to {s.usage_score} in {s.fall_days} days"
 
 
 def _decline(before: int | None, after: int | None) -> float:
@@ -275,6 +392,30 @@ def usage_loss(s: ClientSignals) -> Loss:
     if users:
         parts.append(f"active users fell from {s.previous_users} to {s.usage_users}")
     return loss, f"{' and '.join(parts)} in {s.trend_days} days"
+
+
+def breadth_loss(s: ClientSignals) -> Loss:
+    """Tools in use per owned hub below `BREADTH_TOOLS_PER_HUB`, proportionally."""
+    if s.subscriptions <= 0:
+        return None
+    per_hub = s.tools_in_use / s.subscriptions
+    loss = max(0.0, 1 - per_hub / BREADTH_TOOLS_PER_HUB)
+    if loss <= 0:
+        return None
+    tools = "tool" if s.tools_in_use == 1 else "tools"
+    hubs = "hub" if s.subscriptions == 1 else "hubs"
+    return loss, f"breadth of use: {s.tools_in_use} {tools} for {s.subscriptions} {hubs}"
+
+
+def activation_loss(s: ClientSignals) -> Loss:
+    """In the first 90 days: the share of milestones overdue."""
+    activation = s.activation
+    if activation is None or not activation.in_onboarding or not activation.milestones:
+        return None
+    overdue = len(activation.overdue)
+    if not overdue:
+        return None
+    return overdue / len(activation.milestones), f"activation: {activation_summary(activation)}"
 
 
 def renewal_loss(s: ClientSignals, today: date) -> Loss:
@@ -326,26 +467,55 @@ def _score(
     s: ClientSignals, shares: Mapping[str, float], today: date
 ) -> tuple[int, list[dict[str, Any]]]:
     """The score and its reasons (most costly first); the points add up to 100 − score."""
+    level, trend = engagement_loss(s), trend_loss(s)
+    reasons: list[dict[str, Any]] = []
+    if level is not None and trend is not None:
+        # One reason for one fact: "engagement 1 (Low) and falling from 6 in 61 days".
+        points = -round(shares["engagement"] * level[0] + shares["trend"] * trend[0])
+        label = f"{level[1]} and falling from {s.peak_score} in {s.fall_days} days"
+        if points:
+            reasons.append({"label": label, "points": points})
+    else:
+        for name, found in (("engagement", level), ("trend", trend)):
+            if found is not None and (points := -round(shares[name] * found[0])):
+                reasons.append({"label": found[1], "points": points})
     losses = (
-        ("engagement", engagement_loss(s)),
         ("usage", usage_loss(s)),
+        ("breadth", breadth_loss(s)),
+        ("activation", activation_loss(s)),
         ("renewal", renewal_loss(s, today)),
         ("mrr", mrr_loss(s)),
         ("setup", setup_loss(s)),
     )
-    reasons = []
     for name, found in losses:
         if found is None:
             continue
         points = -round(shares[name] * found[0])
         if points:
             reasons.append({"label": found[1], "points": points})
+    score = max(0, 100 + sum(r["points"] for r in reasons))
+    ceilings = (
+        (
+            s.renewal_status == "cancellation_requested",
+            CANCELLING_CEILING,
+            "cancellation requested keeps health red",
+        ),
+        (
+            s.engagement_score <= LOW_ENGAGEMENT_MAX,
+            LOW_ENGAGEMENT_CEILING,
+            f"Low engagement ({s.engagement_score}) keeps health out of green",
+        ),
+    )
+    for applies, ceiling, label in ceilings:
+        if applies and score > ceiling:
+            reasons.append({"label": label, "points": ceiling - score})
+            score = ceiling
     if len(reasons) > 1:
-        reasons.sort(key=_points)
-    return max(0, 100 + sum(r["points"] for r in reasons)), reasons
+        reasons.sort(key=_reason_points)
+    return score, reasons
 
 
-def _points(reason: dict[str, Any]) -> int:
+def _reason_points(reason: dict[str, Any]) -> int:
     return reason["points"]
 
 
@@ -379,5 +549,6 @@ def refresh_health(
     touched, through `local_store.signals`.)"""
     health_weights(settings)
     today = today or date.today()
+    plan = milestone_plan(settings)
     with write_transaction(conn):
-        return write_health(conn, read_signals(conn, today), settings, today)
+        return write_health(conn, read_signals(conn, today, plan=plan), settings, today)

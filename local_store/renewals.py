@@ -102,7 +102,8 @@ class RenewalListRow(NamedTuple):
     crm_url: str
 
 
-class RenewalTotals(NamedTuple):
+@dataclass(frozen=True)
+class RenewalTotals:
     """What is at stake in a query's rows: how many, their MRR now and the forecast change."""
 
     count: int

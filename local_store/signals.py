@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from local_store import writes
+from local_store.activation import milestone_plan
 from local_store.alert_rules import apply_rules, rule_thresholds
 from local_store.database import write_transaction
 from local_store.health import health_weights, read_signals, write_health
@@ -25,6 +26,7 @@ def _fingerprint(settings: Mapping[str, Any], today: date) -> str:
         "day": today.isoformat(),
         "health": settings.get("health"),
         "rules": settings.get("rules"),
+        "activation": settings.get("activation"),
     }
     return json.dumps(inputs, sort_keys=True, default=str)
 
@@ -53,7 +55,7 @@ def refresh_signals(
         only_dirty = not data_changed and row is not None and row[0] == fingerprint
         if only_dirty and conn.execute("SELECT 1 FROM dirty_client LIMIT 1").fetchone() is None:
             return False
-        clients = read_signals(conn, today, only_dirty=only_dirty)
+        clients = read_signals(conn, today, only_dirty=only_dirty, plan=milestone_plan(settings))
         write_health(conn, clients, settings, today)
         apply_rules(conn, clients, settings, today, only_dirty=only_dirty)
         conn.execute("DELETE FROM dirty_client")

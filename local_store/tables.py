@@ -1,9 +1,8 @@
 """The cache's tables, one per entity of PRODUCT.md §3.
 
-These SQLModel classes are the single definition of the schema: migrations create tables from
-them and the bulk writers take their column lists from them. Hot read paths (the TUI's first
-paint, exports) use plain `sqlite3` against the same tables, because importing SQLModel costs
-more than a whole Textual app needs to paint.
+These SQLModel classes are where the schema is defined and read, typed. The app runs on the
+plain SQL generated from them (`schema.py`, by `python -m local_store.schema_gen`, kept equal by
+a test), because importing SQLModel costs more than a whole Textual app needs to paint.
 
 Synced tables keep the server's `id` as primary key and `version` (the server's change
 sequence). List and dict fields from the wire are stored as JSON text. Money is integer cents.
@@ -76,7 +75,7 @@ class ClientRow(SQLModel, table=True):
     engagement_score: int = Field(index=True)
     engagement_band: str = Field(index=True)
     # The Clients table's "usage" sort: ORDER BY tools_in_use, rowid. Every index ends with
-    # the rowid, so this one serves that order, both directions, without a sort (schema v3).
+    # the rowid, so this one serves that order, both directions, without a sort.
     tools_in_use: int = Field(index=True)
     active_users: int
     apps_in_use: str  # JSON list
@@ -85,6 +84,9 @@ class ClientRow(SQLModel, table=True):
     crm_url: str
     account_url: str
     services_status: str
+    # Optional on the wire (schema v4): NULL when the server does not send them.
+    tools: str | None = None  # JSON list of HubSpot tool names
+    onboarding: str | None = None  # JSON list of {hub, milestone, done_on}
     # Derived locally after each sync, so the clients table needs no joins.
     products: str = Field(default="", sa_column_kwargs={"server_default": ""})
     next_renewal_date: date | None = Field(default=None, index=True)

@@ -122,7 +122,9 @@ def tier_report(conn: sqlite3.Connection) -> TierReport | None:
     ).fetchone()
     if row is None:
         return None
-    return TierReport(*row[:8], float(row[8]), bool(row[9]), bool(row[10]), parse_utc(row[11]))
+    return TierReport._make(
+        [*row[:8], float(row[8]), bool(row[9]), bool(row[10]), parse_utc(row[11])]
+    )
 
 
 # Sold credit per month.
@@ -175,7 +177,7 @@ def credit_by_month(
         month = _add_months(first, offset)
         kinds = sums.get(month, {})
         figures = [kinds.get(kind, 0) for kind in ("new", "increased", "expired", "decreased")]
-        result.append(CreditMonth(month, *figures, sum(figures)))
+        result.append(CreditMonth._make([month, *figures, sum(figures)]))
     return result
 
 

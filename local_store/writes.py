@@ -10,7 +10,7 @@ from json import JSONEncoder
 
 from local_store.database import write_transaction
 from local_store.health import client_scope
-from local_store.tables import DERIVED_COLUMNS, SYNCED_TABLES
+from local_store.schema import PULLED_TABLES
 
 ROLLUP_SOURCES = frozenset({"clients", "subscriptions", "renewals"})
 """Resources whose changes the clients table's derived columns depend on."""
@@ -52,12 +52,9 @@ def utc_now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-@cache
 def table_columns(resource: str) -> tuple[str, tuple[str, ...]]:
     """The table a resource lands in and the columns a pull writes."""
-    table = SYNCED_TABLES[resource].__table__
-    derived = DERIVED_COLUMNS.get(table.name, frozenset())
-    return table.name, tuple(c.name for c in table.columns if c.name not in derived)
+    return PULLED_TABLES[resource]
 
 
 @cache

@@ -11,15 +11,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import stamina
 from pydantic import ValidationError
 
+from sync.retry import RETRY_TOTAL_S, Retryable, retry_after, with_retries
 from sync.wire import API_PREFIX, Action, ActionBatch, ActionResults, ChangePage
 
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 30.0
-RETRY_TOTAL_S = 60.0
-RETRY_AFTER_CAP_S = 30.0
 
 
 class SyncError(Exception):
@@ -49,29 +47,6 @@ class TokenExpired(SyncError):
 
 class BadResponse(SyncError):
     pass
-
-
-class _Retryable(Exception):
-    """A transient answer (429, 5xx, a cut-off body); `retry_after` is the server's wish in s."""
-
-    def __init__(self, answer: str, retry_after: float | None = None) -> None:
-        super().__init__(answer)
-        self.retry_after = retry_after
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After", "")
-    try:
-        return min(max(float(value), 0.0), RETRY_AFTER_CAP_S)
-    except ValueError:
-        return None  # HTTP dates are legal but no backend of ours sends them
-
-
-def _backoff(exc: Exception) -> bool | float:
-    """stamina's hook: retry transport faults and transient answers, honouring Retry-After."""
-    if isinstance(exc, _Retryable):
-        return exc.retry_after if exc.retry_after is not None else True
-    return isinstance(exc, httpx.TransportError)
 
 
 def _is_loopback(host: str) -> bool:
@@ -172,20 +147,16 @@ class BackendClient:
         self, method: str, path: str, *, parse: Callable[[bytes], Any] = json.loads, **kwargs: Any
     ) -> Any:
         """The parsed body of a successful answer; `parse` may raise ValidationError."""
-        try:
-            for attempt in stamina.retry_context(
-                on=_backoff, attempts=None, timeout=self._retry_total_s, wait_max=10.0
-            ):
-                with attempt:
-                    return self._once(method, path, parse, **kwargs)
-        except _Retryable as exc:
-            raise BackendUnavailable(
+        return with_retries(
+            lambda: self._once(method, path, parse, **kwargs),
+            timeout_s=self._retry_total_s,
+            gave_up=lambda exc: BackendUnavailable(
                 f"the backend kept answering {exc} for {self._retry_total_s:.0f} s; try again later"
-            ) from None
-        except httpx.TransportError as exc:
-            raise BackendUnavailable(
+            ),
+            unreachable=lambda exc: BackendUnavailable(
                 f"cannot reach the backend at {self.base_url} ({type(exc).__name__})"
-            ) from None
+            ),
+        )
 
     def _once(self, method: str, path: str, parse: Callable[[bytes], Any], **kwargs: Any) -> Any:
         response = self._http.request(method, path, **kwargs)
@@ -198,15 +169,15 @@ class BackendClient:
         if status == 410:
             raise TokenExpired("the backend no longer knows our change token")
         if status == 429 or status >= 500:
-            raise _Retryable(f"HTTP {status}", _retry_after(response))
+            raise Retryable(f"HTTP {status}", retry_after(response))
         if status >= 400:
             raise BadResponse(f"the backend refused {method} {path}: HTTP {status}")
         try:
             return parse(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError):
             # A truncated body is as transient as a dropped connection.
-            raise _Retryable("truncated or invalid JSON") from None
+            raise Retryable("truncated or invalid JSON") from None
         except ValidationError as exc:
             if any(error["type"] == "json_invalid" for error in exc.errors()):
-                raise _Retryable("truncated or invalid JSON") from None
+                raise Retryable("truncated or invalid JSON") from None
             raise

@@ -6,12 +6,19 @@ Those two variables form a profile on their own when no config file exists. Toke
 read from the config file: they come from `PARTNEROPS_TOKEN`, else from the OS keyring where
 `partnerops login` put them (service "partnerops", user = the profile's name).
 
+The demo (`partnerops demo`) writes one real profile, `demo`: its cache and, beside it,
+`demo.profile.json` with the person it opened as (user_email, archetype). `--profile demo` reads
+that file, and so does a machine with no profile configured at all, so `partnerops status`,
+`export --mine` and `partnerops` itself work on the demo's data after it closed, as that person,
+on the same start screen. A `[profiles.demo]` in the config file takes precedence.
+
 Kept free of heavy imports: the TUI resolves its profile before its first paint, so the
 keyring is read only when a sync needs the token.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -21,13 +28,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from local_store.paths import InvalidProfileName, cache_path
+from local_store.paths import InvalidProfileName, cache_path, data_dir
 
 CONFIG_ENV = "PARTNEROPS_CONFIG"
 PROFILE_ENV = "PARTNEROPS_PROFILE"
 BACKEND_URL_ENV = "PARTNEROPS_BACKEND_URL"
 TOKEN_ENV = "PARTNEROPS_TOKEN"
 DEFAULT_PROFILE = "default"
+DEMO_PROFILE = "demo"
 KEYRING_SERVICE = "partnerops"
 _TOKEN = re.compile(r"[\x21-\x7e]{1,4096}")
 """Printable ASCII without spaces: anything else would break (or be smuggled into) the
@@ -36,6 +44,8 @@ DEFAULT_SYNC_INTERVAL_S = 300.0
 ARCHETYPES = ("implementer", "value_driver", "deal_closer")
 SOURCES = ("backend", "hubspot")
 SCREENS = ("inbox", "clients", "renewals", "tier", "team")
+"""The TUI's screens, in the order of its keys 1-5: the names `start_screen` takes. Their one
+home; the console names the same (a test keeps them equal), since sync cannot import it."""
 CLIENT_COLUMNS = (
     "name",
     "domain",
@@ -48,7 +58,8 @@ CLIENT_COLUMNS = (
     "renewal",
     "owner",
 )
-"""Every column the Clients table can show, in its default order."""
+"""Every column the Clients table can show, in its default order: the names `client_columns`
+takes, with the same one home as `SCREENS`."""
 
 ARCHETYPE_START_SCREEN = {"implementer": "inbox", "value_driver": "inbox", "deal_closer": "clients"}
 ARCHETYPE_CLIENT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -101,6 +112,36 @@ class Profile:
         return bool(self.backend_url) or self.source != "backend"
 
 
+def demo_profile_path() -> Path:
+    """Where the demo records who it opened as, beside its cache."""
+    return data_dir() / f"{DEMO_PROFILE}.profile.json"
+
+
+def write_demo_profile(user_email: str | None, archetype: str) -> None:
+    """Record the demo's person, so `--profile demo` opens as them after the demo closed."""
+    path = demo_profile_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps({"user_email": user_email, "archetype": archetype}) + "\n", encoding="utf-8"
+    )
+
+
+def _demo_section() -> dict[str, Any] | None:
+    """The demo's profile as a config section, or None when no demo ran here."""
+    try:
+        recorded = json.loads(demo_profile_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(recorded, dict):
+        return None
+    section: dict[str, Any] = {}
+    if isinstance(recorded.get("user_email"), str):
+        section["user_email"] = recorded["user_email"]
+    if recorded.get("archetype") in ARCHETYPES:
+        section["archetype"] = recorded["archetype"]
+    return section
+
+
 def config_path() -> Path:
     override = os.environ.get(CONFIG_ENV)
     if override:
@@ -137,8 +178,8 @@ def keyring_token(profile_name: str) -> str | None:
     try:
         token = _usable_keyring().get_password(KEYRING_SERVICE, profile_name)
     except Exception:
-        # Backends raise their own errors (locked, no D-Bus): a missing token is reported by
-        # whoever needs one, together with the ways to supply it.
+        # Backends raise their own errors (locked, no D-Bus): the caller that needs a token
+        # reports it missing, together with the ways to supply it.
         return None
     if not token:
         return None
@@ -236,7 +277,14 @@ def load_profile(name: str | None = None) -> Profile:
     if not isinstance(profiles, dict):
         raise ProfileError(f"config file {path}: [profiles] must be a table")
     chosen = _chosen_name(name, config, path)
-    section = profiles.get(chosen, {})
+    explicitly_named = name is not None or PROFILE_ENV in os.environ
+    nothing_configured = (
+        not profiles and not config.get("default_profile") and not os.environ.get(BACKEND_URL_ENV)
+    )
+    demo = _demo_section() if chosen not in profiles else None
+    if demo is not None and not explicitly_named and nothing_configured:
+        chosen = DEMO_PROFILE  # nothing else here: the demo that ran is the profile
+    section = profiles.get(chosen, demo if chosen == DEMO_PROFILE and demo is not None else {})
     if not isinstance(section, dict):
         raise ProfileError(f"config file {path}: [profiles.{chosen}] must be a table")
     if "token" in section:
@@ -252,8 +300,12 @@ def load_profile(name: str | None = None) -> Profile:
     if not isinstance(allow_insecure_http, bool):
         raise ProfileError(f"{where} allow_insecure_http must be true or false")
     backend_url = os.environ.get(BACKEND_URL_ENV) or section.get("backend_url")
-    explicitly_named = name is not None or PROFILE_ENV in os.environ
-    if chosen not in profiles and not backend_url and not explicitly_named:
+    if (
+        chosen not in profiles
+        and chosen != DEMO_PROFILE
+        and not backend_url
+        and not explicitly_named
+    ):
         raise NoProfileConfigured(
             "no profile configured. Try the demo with `partnerops demo`, or set "
             f"{BACKEND_URL_ENV} and {TOKEN_ENV}, or add a profile to {path}"

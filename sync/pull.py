@@ -12,7 +12,7 @@ from functools import cache
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from local_store import writes
 from sync.client import BackendClient, TokenExpired
@@ -48,6 +48,9 @@ def _cell(value: Any) -> Any:
         return aware.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        # Nested records (a client's onboarding milestones) go to one JSON column.
+        return _to_json([item.model_dump(mode="json") for item in value])
     if isinstance(value, list | dict):
         return _to_json(value)
     return value
@@ -100,7 +103,7 @@ def _page_validator(resource: str) -> TypeAdapter[list[WireRecord]]:
     return TypeAdapter(list[RESOURCE_MODELS[resource]])  # type: ignore[valid-type]
 
 
-def validate_page(resource: str, items: list[dict[str, Any]]) -> tuple[list, list]:
+def validate_page(resource: str, items: list[Any]) -> tuple[list, list]:
     """Split a page into cache rows and quarantined records; one bad record spoils nothing."""
     try:
         # One call for the whole page, about twice as fast as one call per record; a page

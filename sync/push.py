@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from local_store import outbox
 from sync.client import BackendClient
 from sync.pull import to_row
-from sync.wire import RESOURCE_MODELS, Action, ActionOutcome, ActionResult
+from sync.wire import RESOURCE_MODELS, Action, ActionKind, ActionOutcome, ActionResult
 
 PUSH_BATCH = 100
 TABLE_RESOURCES = {"client": "clients", "renewal": "renewals", "alert": "alerts", "note": "notes"}
@@ -51,7 +51,7 @@ def push_outbox(client: BackendClient, conn: sqlite3.Connection) -> PushReport:
         actions = [
             Action(
                 key=e.key,
-                kind=e.kind,
+                kind=ActionKind(e.kind),
                 target_id=e.target_id,
                 payload=e.payload,
                 base_version=e.base_version,

@@ -141,6 +141,16 @@ class Partner(WireRecord):
     figures_as_of: datetime
 
 
+class OnboardingMilestone(BaseModel):
+    """One step of a new client's onboarding on one owned hub, done on a date or not yet."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    hub: str
+    milestone: str
+    done_on: date | None = None
+
+
 class Client(WireRecord):
     hub_id: int
     name: str
@@ -160,6 +170,11 @@ class Client(WireRecord):
     crm_url: str
     account_url: str
     services_status: ServicesStatus
+    # Optional so a server from before them still validates: None means "not provided".
+    tools: list[str] | None = None
+    """The HubSpot tools in use, by name (`tools_in_use` counts them)."""
+    onboarding: list[OnboardingMilestone] | None = None
+    """Onboarding milestones per owned hub, for clients in their first months."""
 
 
 class Subscription(WireRecord):

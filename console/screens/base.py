@@ -17,7 +17,7 @@ from console.widgets.key_footer import KeyFooter
 from console.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from console.app import PartnerOpsApp
+    from console.app_protocol import ConsoleApp
 
 
 class PaletteCommand(NamedTuple):
@@ -60,8 +60,8 @@ class PartnerOpsScreen(Screen[None], inherit_bindings=False):
     _stale = False
 
     @property
-    def console_app(self) -> PartnerOpsApp:
-        return cast("PartnerOpsApp", self.app)
+    def console_app(self) -> ConsoleApp:
+        return cast("ConsoleApp", self.app)
 
     def compose(self) -> ComposeResult:
         self._set_breakpoint_class(self.app.size.width)

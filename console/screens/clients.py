@@ -35,18 +35,17 @@ from local_store.queries import (
     ClientQuery,
     Employee,
     client_index,
-    client_order,
     client_page,
     client_page_in_order,
     employees,
     total_clients,
 )
+from local_store.queries_search import client_order
 
 # The first paint needs only the table, the search box and the count: the detail panel, the
 # dialogs and their queries are imported when first used (they were a third of the start-up
 # imports of this screen).
 if TYPE_CHECKING:
-    from console.screens.client_actions import ClientFilters
     from console.widgets.client_detail import ClientDetailPanel
     from local_store.client_detail import ClientDetail
 
@@ -102,7 +101,7 @@ class ClientsScreen(PartnerOpsScreen):
     """
     SCREEN_TITLE = "Clients"
     # Below 120 columns the detail panel stacks its sections instead of setting them side by side.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     HELP_NOTES = (
         "Usage is tools in use / active users. enter opens the detail panel under the table; "
         "moving the cursor updates it, [ and ] switch its tabs, escape closes it. Actions on "
@@ -365,8 +364,8 @@ class ClientsScreen(PartnerOpsScreen):
                 first = client_page_in_order(conn, order, 0, PAGE_SIZE)
                 self.post_message(self.Loaded(generation, len(order), total, first, order))
                 return
-            first = client_page(conn, query, 0, PAGE_SIZE)
-            self.post_message(self.Loaded(generation, total, total, first, None))
+            page = client_page(conn, query, 0, PAGE_SIZE)
+            self.post_message(self.Loaded(generation, total, total, page, None))
             if get_current_worker().is_cancelled:
                 return  # a newer query replaced this one; its order would be thrown away
             order = client_order(conn, query)
@@ -501,8 +500,10 @@ class ClientsScreen(PartnerOpsScreen):
     def action_filters(self) -> None:
         self._read_choices("filters", None)
 
-    def _apply_filters(self, filters: ClientFilters | None) -> None:
-        if filters is None:
+    def _apply_filters(self, filters: object) -> None:
+        from console.screens.client_actions import ClientFilters  # loaded with the dialog
+
+        if not isinstance(filters, ClientFilters):  # None: the dialog was cancelled
             return
         self._set_query(
             replace(
@@ -610,8 +611,9 @@ class ClientsScreen(PartnerOpsScreen):
     def _read_detail(self, client_id: str) -> None:
         from local_store.client_detail import client_detail
 
-        with self.console_app.cache.borrow() as conn:
-            detail = client_detail(conn, client_id)
+        app = self.console_app
+        with app.cache.borrow() as conn:
+            detail = client_detail(conn, client_id, app.profile.settings, app.today())
         if not get_current_worker().is_cancelled:
             self.post_message(self.DetailRead(client_id, detail))
 

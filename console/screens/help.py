@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from console.screens.dialogs import DismissOnce
@@ -26,7 +27,7 @@ def _node_bindings(node: DOMNode) -> list[Binding]:
 def _console_widgets(screen: Screen) -> Iterable[DOMNode]:
     """The screen's own widgets whose keys work when they have focus (not the footer's)."""
     seen: set[type] = set()
-    for widget in screen.walk_children():
+    for widget in screen.walk_children(Widget):
         kind = type(widget)
         if kind.__module__.startswith("console.") and widget.can_focus and kind not in seen:
             seen.add(kind)

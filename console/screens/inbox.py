@@ -49,8 +49,8 @@ from local_store.queries import Employee, employees
 
 SEVERITY_TONES = {"critical": "error", "warning": "warning", "info": "muted"}
 
-# Extend here (an "impact" column, say): priorities choose what shows when the width is short;
-# the title always shows, with Due and Status next.
+# Priorities choose what shows when the width is short: the title always shows, with Due and
+# Status next.
 COLUMNS: tuple[Column[AlertListRow], ...] = (
     Column(
         "severity",
@@ -60,6 +60,8 @@ COLUMNS: tuple[Column[AlertListRow], ...] = (
         tone=lambda r: SEVERITY_TONES.get(r.severity),
         priority=30,
     ),
+    # What is at stake (local_store.impact): the inbox's default order, highest first.
+    Column("impact", "Impact", 7, lambda r: f"{r.impact:,.0f}", "right", priority=25),
     Column("client", "Client", 22, lambda r: r.client_name, priority=20, min_width=14),
     Column("title", "Title", 38, lambda r: r.title, flex=True, min_width=20),
     Column("due", "Due", 10, lambda r: r.due_date.isoformat() if r.due_date else None, priority=5),
@@ -279,7 +281,9 @@ class InboxScreen(PartnerOpsScreen):
     def compose_body(self) -> ComposeResult:
         app = self.console_app
         try:
-            self.sections = inbox_sections(app.profile.settings, app.profile.archetype)
+            self.sections = inbox_sections(
+                app.profile.settings, app.profile.archetype, for_user=bool(self.me)
+            )
         except SettingsError as exc:
             self._problem = f"The inbox sections in the config file are wrong: {exc}"
         if not app.cache.available or self._problem:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import partial
-from typing import ClassVar
+from typing import ClassVar, cast
 from urllib.parse import urlparse
 
 from rich.text import Text
@@ -627,7 +627,7 @@ class RenewalsScreen(PartnerOpsScreen):
         query = self.query_state
         match event.select.id:
             case "renewal-window":
-                query = replace(query, window_days=int(value))  # type: ignore[call-overload]
+                query = replace(query, window_days=cast(int, value))  # the options are ints
             case "renewal-owner":
                 query = replace(query, owner_email=None if value == ANY else str(value))
             case "renewal-status":

@@ -213,7 +213,7 @@ class TierScreen(PartnerOpsScreen):
     }
     """
     SCREEN_TITLE = "Tier"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     HELP_NOTES = (
         "Pick a month on the chart (left and right, or click a bar) to see its breakdown and the "
         "clients behind it. Tab moves to the Total, Gained and Lost lists; enter opens a client. "

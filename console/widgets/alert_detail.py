@@ -9,6 +9,7 @@ from rich.text import Text
 from console.text import format_local_time, literal
 from local_store.alerts import AlertDetail
 from local_store.health import health_band
+from local_store.impact import explain_impact
 from local_store.queries import parse_utc
 
 SECTION_NAME_WIDTH = 19
@@ -38,11 +39,19 @@ def detail_text(detail: AlertDetail) -> Text:
     text.append(f" · {origin}\n", style="dim")
     text.append_text(literal(detail.detail))
     text.append("\n")
-    if detail.fired_values:
-        values = ", ".join(f"{key} {value}" for key, value in detail.fired_values.items())
+    # A local item's values are per rule: {"engagement_drop": {"from": 7, "to": 3}, ...}.
+    for rule, fired in detail.fired_values.items():
+        if not isinstance(fired, dict):
+            continue
+        values = ", ".join(f"{key} {value}" for key, value in fired.items())
         text.append("Fired on: ", style="bold")
-        text.append_text(literal(values))
+        text.append_text(literal(f"{rule}: {values}"))
         text.append("\n")
+    text.append("At stake: ", style="bold")
+    text.append(
+        explain_impact(row.impact, row.stake_points, row.mrr_cents, row.days_left, row.severity)
+    )
+    text.append("\n")
     raised = parse_utc(row.raised_at)
     status = f"Status {row.status}"
     if detail.snoozed_until and row.status == "snoozed":

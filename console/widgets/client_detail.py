@@ -17,8 +17,10 @@ from textual.content import Content
 from textual.widgets import Static, TabbedContent, TabPane
 
 from console.text import format_date, format_local_time, format_money, safe_text
-from console.widgets.client_table import ENDING_TEXT, health_band
+from console.widgets.client_table import ENDING_TEXT
+from local_store.activation import activation_summary
 from local_store.client_detail import ClientDetail, Renewal, UsagePeriod
+from local_store.health import BANDS, health_band
 
 TABS: tuple[tuple[str, str], ...] = (
     ("detail-details", "Client details"),
@@ -180,10 +182,49 @@ def renewals_text(detail: ClientDetail) -> Content:
     return Content("\n\n").join(_renewal_block(renewal) for renewal in detail.renewals)
 
 
+def _tools(detail: ClientDetail) -> Content:
+    """ "3: Deal pipeline, Forms, Reports": the count with the names when the server sends them."""
+    if detail.tools is None:
+        return Content.assemble(
+            str(detail.tools_in_use), ("  (the server does not name them)", "$text-muted")
+        )
+    names = ", ".join(safe_text(tool) for tool in detail.tools)
+    return Content(f"{detail.tools_in_use}: {names}" if names else str(detail.tools_in_use))
+
+
+def activation_lines(detail: ClientDetail) -> list[Content]:
+    """Onboarding milestones per hub and time to first value, for a client in onboarding."""
+    activation = detail.activation
+    if activation is None:
+        return []
+    title = "Activation (first 90 days)" if activation.in_onboarding else "Activation"
+    lines = [Content(""), _heading(title), _text(activation_summary(activation))]
+    overdue = set(activation.overdue)
+    for milestone in activation.milestones:
+        name = f"{safe_text(milestone.hub)}: {safe_text(milestone.name)}"
+        if milestone.done_on is not None:
+            day = (milestone.done_on - activation.since).days
+            lines.append(
+                Content.assemble(("✓ ", "$text-success"), name, (f"  day {day}", "$text-muted"))
+            )
+        elif milestone in overdue:
+            lines.append(
+                Content.assemble(
+                    ("✗ ", "$text-error"),
+                    name,
+                    (f"  overdue since day {milestone.due_day}", "$text-error"),
+                )
+            )
+        else:
+            due = f"  due by day {milestone.due_day}" if milestone.due_day is not None else ""
+            lines.append(Content.assemble(("· ", "$text-muted"), name, (due, "$text-muted")))
+    return lines
+
+
 def usage_text(detail: ClientDetail) -> Content:
     apps = ", ".join(safe_text(app) for app in detail.apps_in_use)
     lines = [
-        _field("Tools in use", str(detail.tools_in_use)),
+        _field("Tools in use", _tools(detail)),
         _field("Active users", str(detail.active_users)),
         _field("Apps in use", apps if apps else _text("none", "$text-muted")),
         Content(""),
@@ -193,7 +234,7 @@ def usage_text(detail: ClientDetail) -> Content:
         lines += [_text(f"• {safe_text(issue)}", "$text-warning") for issue in detail.setup_issues]
     else:
         lines.append(Content.styled("No open setup issues.", "$text-muted"))
-    return _lines(lines)
+    return _lines([*lines, *activation_lines(detail)])
 
 
 def _trend(usage: Sequence[UsagePeriod]) -> Content:
@@ -245,14 +286,31 @@ def engagement_text(detail: ClientDetail) -> Content:
             Content(""),
             _heading(f"Points per category{period}"),
             *_category_bars(latest),
+            *_points_sum(latest),
         ]
     )
+
+
+def _points_sum(latest: UsagePeriod | None) -> list[Content]:
+    """What links the bars to the score: the points add up to the score × 10."""
+    if latest is None or not latest.category_points:
+        return []
+    total = sum(points for _category, points in latest.category_points)
+    if total == latest.engagement_score * 10:
+        text = f"{total} points of 100 in all: the score {latest.engagement_score} / 10"
+    else:
+        text = f"{total} points of 100 in all (score {latest.engagement_score} / 10)"
+    return [Content.styled(text, "$text-muted")]
+
+
+BAND_LEGEND = " · ".join(f"{name} {low}–{high}" for name, low, high in BANDS).capitalize()
+"""'Red 0–50 · yellow 51–75 · green 76–100', from the bands' one home."""
 
 
 def health_text(detail: ClientDetail) -> Content:
     lines = [
         _health_line(detail),
-        Content.styled("Red 0–50 · yellow 51–75 · green 76–100", "$text-muted"),
+        Content.styled(BAND_LEGEND, "$text-muted"),
     ]
     lines.append(Content(""))
     lines.append(_heading("Why"))

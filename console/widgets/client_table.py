@@ -15,7 +15,8 @@ from textual.binding import Binding, BindingType
 
 from console.text import format_date, format_money
 from console.widgets.virtual_table import PAGE_SIZE, Column, VirtualTable
-from local_store.queries import HEALTH_BANDS, ClientListRow
+from local_store.health import health_band
+from local_store.queries import ClientListRow
 
 __all__ = ["COLUMNS", "ENDING_TEXT", "PAGE_SIZE", "ClientTable", "health_band"]
 
@@ -27,13 +28,6 @@ BAND_TONES = {"red": "error", "yellow": "warning", "green": "success"}
 
 def _owner(row: ClientListRow) -> str | None:
     return row.owner_name or row.owner_email
-
-
-def health_band(score: int | None) -> str | None:
-    """The band of a health score (PRODUCT.md §4); None before the score is computed."""
-    if score is None:
-        return None
-    return next((band for band, (low, high) in HEALTH_BANDS.items() if low <= score <= high), None)
 
 
 def _health(row: ClientListRow) -> str | None:

@@ -30,6 +30,8 @@ CLIENTS = "partner_clients"
 SERVICES = "partner_services"
 LAST_MODIFIED = "hs_lastmodifieddate"
 OBJECT_ID = "hs_object_id"
+MERGED_IDS = "hs_merged_object_ids"
+"""On a merge's surviving record: the ids merged into it, `;`-separated."""
 
 _NO_DEFAULT = object()
 
@@ -84,6 +86,11 @@ SERVICE_FIELDS: dict[str, FieldSpec] = {
 OBJECT_FIELDS = {CLIENTS: CLIENT_FIELDS, SERVICES: SERVICE_FIELDS}
 
 
+def required_fields(object_type: str) -> list[str]:
+    """The console fields with no neutral default: a record without them is quarantined."""
+    return [f for f, spec in OBJECT_FIELDS[object_type].items() if spec.default is _NO_DEFAULT]
+
+
 @dataclass(frozen=True)
 class ObjectMapping:
     object_type: str
@@ -111,12 +118,20 @@ def resolve_mapping(
                 f"hubspot mapping for {object_type}: {field} = {prop!r} is not a property "
                 "HubSpot lists for this object"
             )
+    by_label = {_plain(p.get("label")): p["name"] for p in discovered if p.get("label")}
     fields = {
-        field: overrides.get(field) or next((c for c in spec.candidates if c in known_set), None)
+        field: overrides.get(field)
+        or next((c for c in spec.candidates if c in known_set), None)
+        or by_label.get(_plain(field))
         for field, spec in specs.items()
     }
-    requested = tuple(dict.fromkeys([*known, LAST_MODIFIED, OBJECT_ID]))
+    requested = tuple(dict.fromkeys([*known, LAST_MODIFIED, OBJECT_ID, MERGED_IDS]))
     return ObjectMapping(object_type, fields, requested)
+
+
+def _plain(text: object) -> str:
+    """`Renewal date`, `renewal_date` and `Renewal-Date` alike: a label matches a field."""
+    return "".join(ch for ch in str(text or "").lower() if ch.isalnum())
 
 
 def epoch_ms(value: object) -> int | None:

@@ -5,18 +5,15 @@ from __future__ import annotations
 import sqlite3
 
 from local_store import outbox
-from local_store.alert_rules import rule_thresholds
-from local_store.database import open_cache
-from local_store.health import health_weights
-from local_store.signals import refresh_signals
 from sync.client import MissingToken, SyncError
-from sync.engine import ConfigError, SyncReport, retry_budget
 from sync.hubspot.api import HubSpotClient
+from sync.hubspot.preflight import prepare
 from sync.hubspot.pull import pull_hubspot
-from sync.hubspot.settings import load_settings
+from sync.hubspot.settings import HubSpotSettings, load_settings
 from sync.profile import Profile
 from sync.pull import Progress
 from sync.push import PushReport
+from sync.session import ConfigError, SyncReport, check_profile_config, in_cache, retry_budget
 
 
 def local_only_actions(conn: sqlite3.Connection) -> PushReport:
@@ -34,31 +31,38 @@ def local_only_actions(conn: sqlite3.Connection) -> PushReport:
     return report
 
 
-def run_hubspot_sync(profile: Profile, *, progress: Progress | None = None) -> SyncReport:
+def hubspot_settings(profile: Profile) -> HubSpotSettings:
+    try:
+        return load_settings(profile.settings)
+    except SyncError as exc:
+        raise ConfigError(f"config of profile {profile.name!r}: {exc}") from None
+
+
+def hubspot_client(profile: Profile, settings: HubSpotSettings) -> HubSpotClient:
     if not profile.token:
         raise MissingToken(
             f"no HubSpot private app token for profile {profile.name!r}: set PARTNEROPS_TOKEN "
             f"or run `partnerops login -p {profile.name}`"
         )
-    try:
-        settings = load_settings(profile.settings)
-        health_weights(profile.settings)
-        rule_thresholds(profile.settings)
-    except (SyncError, ValueError) as exc:
-        raise ConfigError(f"config of profile {profile.name!r}: {exc}") from None
-    with HubSpotClient(
+    return HubSpotClient(
         profile.token,
         base_url=settings.api_base_url,
         api_version=settings.api_version,
         requests_per_10s=settings.requests_per_10s,
         searches_per_s=settings.searches_per_second,
         retry_total_s=retry_budget(),
-    ) as api:
-        conn = open_cache(profile.cache_path, create=True)
-        try:
-            pushed = local_only_actions(conn)
-            pulled = pull_hubspot(api, conn, settings, progress=progress)
-            refresh_signals(conn, profile.settings)
-            return SyncReport(pushed, pulled)
-        finally:
-            conn.close()
+    )
+
+
+def run_hubspot_sync(profile: Profile, *, progress: Progress | None = None) -> SyncReport:
+    settings = hubspot_settings(profile)
+    check_profile_config(profile)
+    with hubspot_client(profile, settings) as api:
+        plan = prepare(api, settings, profile.name)  # scopes and mapping, before any write
+        return in_cache(
+            profile,
+            lambda conn: SyncReport(
+                local_only_actions(conn),
+                pull_hubspot(api, conn, settings, plan=plan, progress=progress),
+            ),
+        )

@@ -34,10 +34,23 @@ class HubSpotSettings:
     """Search indexes changes a little late: each search window starts this much earlier."""
     search_cap: int = SEARCH_CAP
     page_size: int = LIST_PAGE_MAX
+    search_page_size: int = SEARCH_PAGE_MAX
+    id_sweep_minutes: int = 24 * 60
+    """How often a large portfolio's sync lists every id to drop the ones that vanished."""
+    association_sweep_minutes: int = 60
+    """How often every cached service's client is read again (1,000 per request)."""
     mapping: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
 
 
-_INTS = ("requests_per_10s", "searches_per_second", "full_pass_max", "search_cap", "page_size")
+_INTS = (
+    "requests_per_10s",
+    "searches_per_second",
+    "full_pass_max",
+    "search_cap",
+    "page_size",
+    "search_page_size",
+)
+_MINUTES = ("id_sweep_minutes", "association_sweep_minutes")
 
 
 def _positive_int(table: Mapping[str, Any], key: str, default: int, *, minimum: int = 1) -> int:
@@ -54,7 +67,11 @@ def load_settings(profile_settings: Mapping[str, Any]) -> HubSpotSettings:
     defaults = HubSpotSettings()
     ints = {key: _positive_int(table, key, getattr(defaults, key)) for key in _INTS}
     ints["page_size"] = min(ints["page_size"], LIST_PAGE_MAX)
+    ints["search_page_size"] = min(ints["search_page_size"], SEARCH_PAGE_MAX)
     lookback = _positive_int(table, "lookback_seconds", defaults.lookback_seconds, minimum=0)
+    minutes = {
+        key: _positive_int(table, key, getattr(defaults, key), minimum=0) for key in _MINUTES
+    }
     mapping = table.get("mapping", {})
     if not isinstance(mapping, Mapping) or any(
         object_type not in OBJECT_FIELDS or not isinstance(fields, Mapping)
@@ -71,6 +88,7 @@ def load_settings(profile_settings: Mapping[str, Any]) -> HubSpotSettings:
         api_base_url=table.get("api_base_url", defaults.api_base_url),
         api_version=table.get("api_version", defaults.api_version),
         lookback_seconds=lookback,
+        **minutes,
         mapping=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in mapping.items()}),
         **ints,
     )

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from backend_helpers import TODAY
 
+from backend import words
 from backend.generator import PartnerData, generate
 from sync.wire import RESOURCE_MODELS, engagement_band
 
@@ -187,3 +188,43 @@ def test_ten_thousand_clients_generate_quickly() -> None:
     started = time.perf_counter()
     generate(10_000, seed=1, today=TODAY)
     assert time.perf_counter() - started < 15
+
+
+def test_tools_are_named_for_the_owned_hubs(portfolio: PartnerData) -> None:
+    hubs: dict[str, set[str]] = {}
+    for sub in portfolio.records["subscriptions"]:
+        hubs.setdefault(sub["client_id"], set()).add(sub["product"])
+    for client in portfolio.records["clients"]:
+        tools = client["tools"]
+        assert len(tools) == client["tools_in_use"] == len(set(tools))
+        allowed = set(words.COMMON_TOOLS)
+        for hub in hubs[client["id"]]:
+            allowed |= set(words.HUB_TOOLS[hub])
+        assert set(tools) <= allowed
+
+
+def test_new_clients_report_onboarding_milestones_and_some_stall(portfolio: PartnerData) -> None:
+    starts: dict[str, list[tuple[str, date]]] = {}
+    for sub in portfolio.records["subscriptions"]:
+        starts.setdefault(sub["client_id"], []).append(
+            (sub["product"], date.fromisoformat(sub["start_date"]))
+        )
+    tracked = stalled = 0
+    for client in portfolio.records["clients"]:
+        first = min(start for _, start in starts[client["id"]])
+        milestones = client["onboarding"]
+        if (TODAY - first).days > 120:
+            assert milestones == []
+            continue
+        tracked += 1
+        hub_start = dict(starts[client["id"]])
+        expected = [(hub, name) for hub in hub_start for name in words.ONBOARDING_MILESTONES[hub]]
+        assert [(m["hub"], m["milestone"]) for m in milestones] == expected
+        for milestone in milestones:
+            if milestone["done_on"] is not None:
+                done = date.fromisoformat(milestone["done_on"])
+                assert hub_start[milestone["hub"]] <= done <= TODAY
+        if all(m["done_on"] is None for m in milestones[1::2]) and (TODAY - first).days > 60:
+            stalled += 1
+    assert tracked >= 100
+    assert 0 < stalled < tracked

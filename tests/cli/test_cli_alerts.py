@@ -21,6 +21,8 @@ from backend.server import RunningServer, start_in_thread
 from backend.store import Store
 from console.alerts_cli import FIELDS
 from console.cli import app
+from local_store.alert_filter import compile_filter
+from local_store.alerts import list_matching
 from local_store.paths import cache_path
 
 runner = CliRunner()
@@ -63,13 +65,22 @@ def test_list_json_has_the_stable_fields(synced: RunningServer) -> None:
     assert rows and all(list(row) == list(FIELDS) for row in rows)
     assert {row["status"] for row in rows} <= {"open", "acknowledged"}
     assert {row["source"] for row in rows} == {"backend", "local"}
-    severities = [row["severity"] for row in rows]
-    assert severities == sorted(severities, key=["critical", "warning", "info"].index)
+    # The Inbox's order: most at stake first (local_store.impact).
+    conn = sqlite3.connect(cache_path("t"))
+    try:
+        ranked = list_matching(conn, compile_filter("", None, TODAY), limit=len(rows))
+    finally:
+        conn.close()
+    assert [row["id"] for row in rows] == [row.id for row in ranked]
+    impacts = [row.impact for row in ranked]
+    assert impacts == sorted(impacts, reverse=True)
 
 
 def test_list_by_section_status_and_mine(synced: RunningServer) -> None:
-    upsell = listed("--section", "upsell")
-    assert upsell and {row["kind"] for row in upsell} == {"upsell"}
+    everyone = listed("--section", "everything open")
+    assert everyone and {row["kind"] for row in everyone} > {"renewal_decision"}
+    renewals = listed("--section", "my renewals in 45 days")
+    assert {row["kind"] for row in renewals} <= {"renewal_decision"}
     resolved = listed("--status", "resolved")
     assert {row["status"] for row in resolved} <= {"resolved"}
     me = query("SELECT email FROM employee ORDER BY email LIMIT 1")[0][0]

@@ -23,7 +23,8 @@ from typer.testing import CliRunner, Result
 from backend.server import RunningServer
 from console.cli import app
 from local_store.exports import DATASETS
-from local_store.queries import ClientQuery, client_order, client_page_in_order, count_clients
+from local_store.queries import ClientQuery, client_page_in_order, count_clients
+from local_store.queries_search import client_order
 from local_store.renewals import RenewalQuery, renewal_rows
 from local_store.tier import credit_projection, tier_report
 

@@ -69,10 +69,10 @@ async def open_client(app: PartnerOpsApp, pilot, client_id: str) -> None:
 
 async def test_tabs_show_the_client_from_the_cache(portfolio_profile: Profile) -> None:
     path = portfolio_profile.cache_path
-    (name, hub_id, industry, contact_tier, email_tier, apps, mrr, reasons) = query(
+    (name, hub_id, industry, contact_tier, email_tier, apps, mrr, reasons, tools, score) = query(
         path,
         "SELECT name, hub_id, industry, contact_tier, email_tier, apps_in_use, mrr_cents, "
-        "health_reasons FROM client WHERE id = ?",
+        "health_reasons, tools, engagement_score FROM client WHERE id = ?",
         (CLIENT,),
     )[0]
     subscriptions = query(
@@ -124,6 +124,8 @@ async def test_tabs_show_the_client_from_the_cache(portfolio_profile: Profile) -
         assert tabs.active == "detail-usage"
         usage = text_of(app, "#detail-usage-text")
         assert all(app_name in usage for app_name in json.loads(apps))
+        # The HubSpot tools by name, not only their count (issue 15, point 8).
+        assert f"{len(json.loads(tools))}: {', '.join(json.loads(tools))}" in usage
 
         await pilot.press("right_square_bracket")
         await pilot.pause()
@@ -133,6 +135,9 @@ async def test_tabs_show_the_client_from_the_cache(portfolio_profile: Profile) -
                 line.startswith(category) and line.endswith(f" {value}")
                 for line in engagement.splitlines()
             ), category
+        # What links the bars to "Engagement 6 / 10": they add up to the score × 10.
+        total = sum(json.loads(points).values())
+        assert f"{total} points of 100 in all: the score {score} / 10" in engagement
 
         await pilot.press("right_square_bracket")
         await pilot.pause()
@@ -148,6 +153,26 @@ async def test_tabs_show_the_client_from_the_cache(portfolio_profile: Profile) -
         await pilot.press("left_square_bracket")
         await pilot.pause()
         assert tabs.active == "detail-health"
+
+
+async def test_usage_shows_activation_for_a_new_client(portfolio_profile: Profile) -> None:
+    path = portfolio_profile.cache_path
+    client_id, onboarding = query(
+        path,
+        "SELECT c.id, c.onboarding FROM client c JOIN subscription s ON s.client_id = c.id "
+        "WHERE c.onboarding != '[]' GROUP BY c.id HAVING min(s.start_date) >= '2026-09-01' "
+        "ORDER BY c.id LIMIT 1",
+    )[0]
+    app = make_app(portfolio_profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_client(app, pilot, client_id)
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await pilot.pause()
+        usage = text_of(app, "#detail-usage-text")
+        assert "Activation (first 90 days)" in usage
+        assert "milestones after" in usage and "first value" in usage
+        for milestone in json.loads(onboarding):
+            assert f"{milestone['hub']}: {milestone['milestone']}" in usage
 
 
 async def test_health_score_and_reasons(portfolio_profile: Profile) -> None:

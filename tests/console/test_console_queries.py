@@ -17,7 +17,6 @@ from local_store.queries import (
     SORT_COLUMNS,
     ClientQuery,
     client_index,
-    client_order,
     client_page,
     client_page_in_order,
     count_clients,
@@ -27,6 +26,7 @@ from local_store.queries import (
     sync_overview,
     total_clients,
 )
+from local_store.queries_search import client_order
 
 
 @pytest.fixture

@@ -80,14 +80,19 @@ async def test_sections_show_counts_and_switch(inbox_profile: Profile) -> None:
         await settle(pilot)
         assert inbox.section_index == 1
         assert shown_ids(app) != first
-        assert all(i.startswith("local:engagement_") for i in shown_ids(app))
+        assert all(i.startswith("local:engagement_risk:") for i in shown_ids(app))
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        # "All mine": the day's work and the rest of the person's clients, most at stake first.
+        impacts = [row.impact for row in inbox.rows]
+        assert impacts and impacts == sorted(impacts, reverse=True)
 
 
 async def test_search_within_the_section_and_detail(inbox_profile: Profile) -> None:
     app = inbox_app(inbox_profile)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen(app).show_section(3)  # everything open
+        screen(app).show_section(4)  # everything open
         await settle(pilot)
         await pilot.press("slash", *"setup issue", "enter")
         await settle(pilot)
@@ -97,7 +102,8 @@ async def test_search_within_the_section_and_detail(inbox_profile: Profile) -> N
         assert count.startswith(f"{len(ids)} alert")
         detail = str(app.screen.query_one("#inbox-detail", Static).render())
         assert "Rule setup_issue" in detail
-        assert "Fired on: issues" in detail
+        assert "Fired on: setup_issue: issues" in detail
+        assert "At stake: impact " in detail
         assert "Health " in detail
 
 
@@ -105,7 +111,7 @@ async def test_acknowledge_a_backend_alert_then_undo(inbox_profile: Profile) -> 
     app = inbox_app(inbox_profile)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen(app).show_section(3)
+        screen(app).show_section(4)
         await pilot.press("slash", *"renewal decision", "enter")
         await settle(pilot)
         target = shown_ids(app)[0]
@@ -132,7 +138,8 @@ async def test_bulk_resolve_of_local_alerts(inbox_profile: Profile) -> None:
     app = inbox_app(inbox_profile)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen(app).show_section(2)  # upsell
+        screen(app).show_section(4)
+        await pilot.press("slash", *"Low engagement", "enter")
         await settle(pilot)
         first_two = shown_ids(app)[:2]
         await pilot.press("space", "space", "x")
@@ -176,7 +183,8 @@ async def test_assign_and_note(inbox_profile: Profile) -> None:
     app = inbox_app(inbox_profile)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        screen(app).show_section(1)
+        screen(app).show_section(4)
+        await pilot.press("slash", *"Low engagement", "enter")
         await settle(pilot)
         target = shown_ids(app)[0]
         await pilot.press("A")

@@ -54,13 +54,36 @@ def add_client(
 
 
 def add_usage(
-    conn: sqlite3.Connection, client_id: str, period: str, *, score: int, tools: int, users: int
+    conn: sqlite3.Connection,
+    client_id: str,
+    period: str,
+    *,
+    score: int,
+    tools: int,
+    users: int,
+    points: dict[str, int] | None = None,
 ) -> None:
     conn.execute(
         "INSERT INTO usage (id, version, client_id, period, tools_in_use, active_users, "
-        "engagement_score, category_points) VALUES (?, 1, ?, ?, ?, ?, ?, '{}')",
-        (f"u-{client_id}-{period}", client_id, period, tools, users, score),
+        "engagement_score, category_points) VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
+        (
+            f"u-{client_id}-{period}",
+            client_id,
+            period,
+            tools,
+            users,
+            score,
+            json.dumps(points or {}),
+        ),
     )
+
+
+def set_onboarding(
+    conn: sqlite3.Connection, client_id: str, milestones: list[tuple[str, str, str | None]]
+) -> None:
+    """(hub, milestone, done_on) as a newer backend reports them."""
+    reported = [{"hub": h, "milestone": m, "done_on": d} for h, m, d in milestones]
+    conn.execute("UPDATE client SET onboarding = ? WHERE id = ?", (json.dumps(reported), client_id))
 
 
 def add_trend(
@@ -77,14 +100,20 @@ def add_trend(
 
 
 def add_subscription(
-    conn: sqlite3.Connection, client_id: str, number: int = 1, *, start: date | None = None
+    conn: sqlite3.Connection,
+    client_id: str,
+    number: int = 1,
+    *,
+    start: date | None = None,
+    product: str = "Marketing Hub",
+    edition: str = "Professional",
 ) -> None:
     start = start or date(2024, 1, 15)
     conn.execute(
         "INSERT INTO subscription (id, version, client_id, product, edition, term, "
-        "billing_frequency, mrr_cents, start_date, renewal_date) VALUES (?, 1, ?, "
-        "'Marketing Hub', 'Professional', 'annual', 'monthly', 10000, ?, '2027-06-01')",
-        (f"s-{client_id}-{number}", client_id, start.isoformat()),
+        "billing_frequency, mrr_cents, start_date, renewal_date) VALUES (?, 1, ?, ?, ?, "
+        "'annual', 'monthly', 10000, ?, '2027-06-01')",
+        (f"s-{client_id}-{number}", client_id, product, edition, start.isoformat()),
     )
 
 

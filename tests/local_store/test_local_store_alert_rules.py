@@ -1,5 +1,6 @@
-"""Each local rule on crafted data: it fires, not at the boundary, de-duplicates, respects
-snooze, and re-opens a resolved alert only on a new occurrence."""
+"""Each local rule on crafted data: it fires, not at the boundary, merges with the other rules
+of its concern into one item, respects snooze, and re-opens a resolved item only on a new
+occurrence."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from crafted_cache import (
     add_renewal,
     add_subscription,
     add_trend,
+    add_usage,
     new_cache,
+    set_onboarding,
 )
 
 from local_store.alert_rules import evaluate_rules, rule_thresholds
@@ -54,9 +57,9 @@ def test_renewal_pending_fires_within_the_days_not_after(conn: sqlite3.Connectio
     add_client(conn, "confirmed")
     add_renewal(conn, "confirmed", status="confirmed", days_to_deadline=3)
     alerts = fired(conn)
-    assert set(alerts) == {"local:renewal_pending:due"}
-    assert alerts["local:renewal_pending:due"]["values"]["days_left"] == 30
-    assert "Rule renewal_pending" in alerts["local:renewal_pending:due"]["detail"]
+    assert set(alerts) == {"local:renewal_decision:due"}
+    assert alerts["local:renewal_decision:due"]["values"]["renewal_pending"]["days_left"] == 30
+    assert "Rule renewal_pending" in alerts["local:renewal_decision:due"]["detail"]
 
 
 def test_renewal_pending_defers_to_the_vendors_alert(conn: sqlite3.Connection) -> None:
@@ -69,37 +72,53 @@ def test_renewal_pending_defers_to_the_vendors_alert(conn: sqlite3.Connection) -
 def test_engagement_low_fires_at_the_threshold_not_above(conn: sqlite3.Connection) -> None:
     add_client(conn, "low", engagement=3)
     add_client(conn, "medium", engagement=4)
-    assert set(fired(conn)) == {"local:engagement_low:low"}
+    assert set(fired(conn)) == {"local:engagement_risk:low"}
     assert fired(conn, {"rules": {"engagement_low_max": 4}}).keys() == {
-        "local:engagement_low:low",
-        "local:engagement_low:medium",
+        "local:engagement_risk:low",
+        "local:engagement_risk:medium",
     }
 
 
-def test_engagement_drop_of_two_fires_one_does_not(conn: sqlite3.Connection) -> None:
+def test_engagement_drop_of_three_fires_two_does_not(conn: sqlite3.Connection) -> None:
+    add_client(conn, "three")
+    add_trend(conn, "three", scores=(9, 6))
     add_client(conn, "two")
     add_trend(conn, "two", scores=(9, 7))
-    add_client(conn, "one")
-    add_trend(conn, "one", scores=(9, 8))
     alerts = fired(conn)
-    assert set(alerts) == {"local:engagement_drop:two"}
-    assert alerts["local:engagement_drop:two"]["values"] == {
-        "from": 9,
-        "to": 7,
-        "period": "2026-11-01",
+    assert set(alerts) == {"local:engagement_risk:three"}
+    assert alerts["local:engagement_risk:three"]["values"] == {
+        "engagement_drop": {"from": 9, "to": 6, "since": "2026-10-01", "period": "2026-11-01"}
     }
+
+
+def test_engagement_drop_finds_a_fall_spread_over_months(conn: sqlite3.Connection) -> None:
+    # 8 → 7 → 5: never three points in one month, four in two (the generator's own shape).
+    add_client(conn, "slow")
+    add_usage(conn, "slow", "2026-09-01", score=8, tools=6, users=10)
+    add_usage(conn, "slow", "2026-10-01", score=7, tools=6, users=10)
+    add_usage(conn, "slow", "2026-11-01", score=5, tools=6, users=10)
+    add_client(conn, "long-ago")  # the peak is older than the three months looked at
+    add_usage(conn, "long-ago", "2026-07-01", score=9, tools=6, users=10)
+    add_usage(conn, "long-ago", "2026-11-01", score=5, tools=6, users=10)
+    alerts = fired(conn)
+    assert set(alerts) == {"local:engagement_risk:slow"}
+    assert "fell by 3 points" in alerts["local:engagement_risk:slow"]["detail"]
+    assert (
+        "from 8 in 2026-09-01 to 5 in 2026-11-01, 61 days"
+        in (alerts["local:engagement_risk:slow"]["detail"])
+    )
 
 
 def test_usage_decline_at_the_thresholds(conn: sqlite3.Connection) -> None:
     add_client(conn, "tools")
-    add_trend(conn, "tools", tools=(6, 4))
-    add_client(conn, "one-tool")
-    add_trend(conn, "one-tool", tools=(6, 5))
+    add_trend(conn, "tools", tools=(6, 3))
+    add_client(conn, "two-tools")
+    add_trend(conn, "two-tools", tools=(6, 4))
     add_client(conn, "users")
     add_trend(conn, "users", users=(100, 75))
     add_client(conn, "some-users")
     add_trend(conn, "some-users", users=(100, 76))
-    assert set(fired(conn)) == {"local:usage_decline:tools", "local:usage_decline:users"}
+    assert set(fired(conn)) == {"local:engagement_risk:tools", "local:engagement_risk:users"}
 
 
 def test_setup_issue_fires_with_the_issues(conn: sqlite3.Connection) -> None:
@@ -108,7 +127,7 @@ def test_setup_issue_fires_with_the_issues(conn: sqlite3.Connection) -> None:
     alerts = fired(conn)
     assert set(alerts) == {"local:setup_issue:broken"}
     assert alerts["local:setup_issue:broken"]["values"] == {
-        "issues": ["broken workflow", "permission gap"]
+        "setup_issue": {"issues": ["broken workflow", "permission gap"]}
     }
 
 
@@ -122,31 +141,98 @@ def test_credit_expiring_within_the_days_not_after(conn: sqlite3.Connection) -> 
     alerts = fired(conn)
     assert set(alerts) == {"local:credit_expiring:soon"}
     assert alerts["local:credit_expiring:soon"]["values"] == {
-        "points": 12,
-        "expires": "2027-02-01",
-        "days_left": 70,
+        "credit_expiring": {"points": 12, "expires": "2027-02-01", "days_left": 70}
     }
     assert set(fired(conn, {"rules": {"credit_expiring_days": 69}})) == set()
 
 
-def test_upsell_when_few_tools_for_the_subscriptions(conn: sqlite3.Connection) -> None:
-    add_client(conn, "few", tools=2)
-    add_client(conn, "enough", tools=3)
-    for client_id in ("few", "enough"):
-        add_subscription(conn, client_id, 1)
-        add_subscription(conn, client_id, 2)
-    assert set(fired(conn)) == {"local:upsell:few"}
+def test_adoption_gap_on_a_paid_hub_with_no_use(conn: sqlite3.Connection) -> None:
+    points = {"Marketing": 2, "Sales": 30, "Service": 10, "Reporting": 8, "Automation": 0}
+    for client_id, product in (("gap", "Marketing Hub"), ("used", "Sales Hub")):
+        add_client(conn, client_id, engagement=5)
+        add_subscription(conn, client_id, product=product)
+        add_usage(conn, client_id, "2026-11-01", score=5, tools=6, users=10, points=points)
+    alerts = fired(conn)
+    assert set(alerts) == {"local:engagement_risk:gap"}
+    assert alerts["local:engagement_risk:gap"]["values"] == {
+        "adoption_gap": {"hubs": ["Marketing Hub Professional"], "points": {"Marketing": 2}}
+    }
 
 
-def test_onboarding_stalled_only_for_new_clients(conn: sqlite3.Connection) -> None:
+def test_expansion_fit_where_usage_outgrows_the_hubs_owned(conn: sqlite3.Connection) -> None:
+    points = {"Marketing": 20, "Sales": 45, "Service": 5, "Reporting": 5, "Automation": 5}
+    cases = {"no-sales": None, "starter": "Starter", "pro": "Professional"}
+    for client_id, sales_edition in cases.items():
+        add_client(conn, client_id, engagement=8)
+        add_subscription(conn, client_id, 1)  # Marketing Hub Professional: in use
+        if sales_edition:
+            add_subscription(conn, client_id, 2, product="Sales Hub", edition=sales_edition)
+        add_usage(conn, client_id, "2026-11-01", score=8, tools=6, users=10, points=points)
+    alerts = fired(conn)
+    assert set(alerts) == {"local:expansion_fit:no-sales", "local:expansion_fit:starter"}
+    assert (
+        "Sales 45 points with Sales Hub not owned"
+        in (alerts["local:expansion_fit:no-sales"]["detail"])
+    )
+    assert "Sales Hub at Starter" in alerts["local:expansion_fit:starter"]["detail"]
+
+
+def test_no_expansion_fit_for_a_client_at_risk(conn: sqlite3.Connection) -> None:
+    points = {"Marketing": 20, "Sales": 45}
+    add_client(conn, "falling", engagement=7)
+    add_subscription(conn, "falling")
+    add_usage(conn, "falling", "2026-10-01", score=10, tools=6, users=10, points=points)
+    add_usage(conn, "falling", "2026-11-01", score=7, tools=6, users=10, points=points)
+    assert set(fired(conn)) == {"local:engagement_risk:falling"}
+
+
+def test_onboarding_stalled_on_overdue_milestones(conn: sqlite3.Connection) -> None:
+    started = TODAY - timedelta(days=50)
+    for client_id in ("stalled", "on-track", "older"):
+        add_client(conn, client_id)
+        begun = started if client_id != "older" else TODAY - timedelta(days=91)
+        add_subscription(conn, client_id, start=begun, product="Sales Hub")
+    # Sales Hub: pipeline by day 14, first deal closed by day 60.
+    set_onboarding(conn, "stalled", [("Sales Hub", "deal pipeline set up", None)])
+    set_onboarding(conn, "on-track", [("Sales Hub", "deal pipeline set up", "2026-10-10")])
+    set_onboarding(conn, "older", [("Sales Hub", "deal pipeline set up", None)])
+    alerts = fired(conn)
+    assert set(alerts) == {"local:onboarding_stalled:stalled"}
+    detail = alerts["local:onboarding_stalled:stalled"]["detail"]
+    assert "has not reached Sales Hub: deal pipeline set up (day 14)" in detail
+    assert "0 of 2 milestones done, no first value yet" in detail
+
+
+def test_onboarding_stalled_falls_back_to_tools_without_milestones(
+    conn: sqlite3.Connection,
+) -> None:
+    # A server that sends no milestones (onboarding NULL): fewer than 3 tools in 90 days.
     add_client(conn, "new", tools=2)
     add_subscription(conn, "new", start=TODAY - timedelta(days=90))
     add_client(conn, "older", tools=2)
     add_subscription(conn, "older", start=TODAY - timedelta(days=91))
     add_client(conn, "busy", tools=3)
     add_subscription(conn, "busy", start=TODAY - timedelta(days=10))
-    alerts = fired(conn, {"rules": {"upsell_max_tools_per_subscription": 0}})
+    alerts = fired(conn)
     assert set(alerts) == {"local:onboarding_stalled:new"}
+    assert "reports no onboarding milestones" in alerts["local:onboarding_stalled:new"]["detail"]
+
+
+def test_rules_on_one_client_and_concern_make_one_item(conn: sqlite3.Connection) -> None:
+    add_client(conn, "c1", engagement=2)
+    add_trend(conn, "c1", scores=(7, 2), tools=(6, 2))
+    alerts = fired(conn)
+    assert set(alerts) == {"local:engagement_risk:c1"}
+    detail = alerts["local:engagement_risk:c1"]["detail"].splitlines()
+    assert [line.split(":")[0] for line in detail] == [
+        "Rule engagement_drop",
+        "Rule usage_decline",
+        "Rule engagement_low",
+    ]
+    rule, severity, title = conn.execute("SELECT rule, severity, title FROM local_alert").fetchone()
+    assert rule == "engagement_drop,usage_decline,engagement_low"
+    assert severity == "critical"
+    assert title == "Engagement fell from 7 to 2 at Client c1 (+2 more)"
 
 
 def test_ended_clients_raise_nothing(conn: sqlite3.Connection) -> None:
@@ -161,9 +247,9 @@ def test_same_client_and_reason_updates_the_alert(conn: sqlite3.Connection) -> N
     conn.execute("UPDATE client SET engagement_score = 1")
     alerts = fired(conn)
     assert alerts == {
-        "local:engagement_low:c1": {
+        "local:engagement_risk:c1": {
             "status": "acknowledged",
-            "values": {"score": 1},
+            "values": {"engagement_low": {"score": 1}},
             "detail": "Rule engagement_low: the engagement score 1 is at most 3 (Low).",
         }
     }
@@ -192,10 +278,19 @@ def test_a_rule_that_stops_firing_clears_and_can_fire_again(conn: sqlite3.Connec
     fired(conn)
     conn.execute("UPDATE client SET engagement_score = 6")
     assert fired(conn) == {}
-    assert status_of(conn, "local:engagement_low:c1") == ("resolved", 1)
+    assert status_of(conn, "local:engagement_risk:c1") == ("resolved", 1)
     conn.execute("UPDATE client SET engagement_score = 3")
-    assert fired(conn)["local:engagement_low:c1"]["status"] == "open"
-    assert status_of(conn, "local:engagement_low:c1") == ("open", 0)
+    assert fired(conn)["local:engagement_risk:c1"]["status"] == "open"
+    assert status_of(conn, "local:engagement_risk:c1") == ("open", 0)
+
+
+def test_a_rule_joining_a_resolved_item_reopens_it(conn: sqlite3.Connection) -> None:
+    add_client(conn, "c1", engagement=2)
+    fired(conn)
+    conn.execute("UPDATE local_alert SET status = 'resolved'")
+    assert fired(conn) == {}  # the same reason: stays resolved
+    add_trend(conn, "c1", scores=(6, 2))
+    assert fired(conn)["local:engagement_risk:c1"]["status"] == "open"
 
 
 def test_disabled_rules_raise_nothing(conn: sqlite3.Connection) -> None:
@@ -210,6 +305,8 @@ def test_disabled_rules_raise_nothing(conn: sqlite3.Connection) -> None:
         ({"renewal_days": 3}, "rules.renewal_days: unknown setting"),
         ({"engagement_low_max": -1}, "rules.engagement_low_max must be a number >= 0"),
         ({"disabled": ["nope"]}, "rules.disabled must be a list drawn from"),
+        ({"disabled": ["upsell"]}, "upsell was split into adoption_gap"),
+        ({"upsell_max_tools_per_subscription": 1}, "replaced by adoption_gap_max_points"),
         ([1], "rules must be a table"),
     ],
 )

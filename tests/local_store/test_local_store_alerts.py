@@ -52,24 +52,31 @@ def ids(conn: sqlite3.Connection, text: str, search: str = "") -> list[str]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", ["a-mine", "a-theirs", "local:engagement_low:mine", "local:setup_issue:theirs"]),
+        # Most at stake first: the same MRR, so the nearer deadline, then the severity.
+        ("", ["a-mine", "a-theirs", "local:setup_issue:theirs", "local:engagement_risk:mine"]),
         ("mine and kind:renewal and due<45d", ["a-mine"]),
         ("kind:renewal due<=20d", ["a-mine"]),
         ("kind:renewal and due<20d", []),
         (
             "kind:engagement or kind:setup",
-            ["local:engagement_low:mine", "local:setup_issue:theirs"],
+            ["local:setup_issue:theirs", "local:engagement_risk:mine"],
         ),
         ("source:backend and not mine", ["a-theirs"]),
         (
             "(kind:setup or kind:renewal) and owner:ben@partner.test",
             ["a-theirs", "local:setup_issue:theirs"],
         ),
-        ("severity:critical,info", []),
+        ("severity:critical,info", ["local:engagement_risk:mine"]),
         ('client:"Client the"', ["a-theirs", "local:setup_issue:theirs"]),
         ("health:red", []),
-        ("health<100 and source:local", ["local:engagement_low:mine", "local:setup_issue:theirs"]),
-        ("rule:engagement_low", ["local:engagement_low:mine"]),
+        ("health<100 and source:local", ["local:setup_issue:theirs", "local:engagement_risk:mine"]),
+        ("rule:engagement_low", ["local:engagement_risk:mine"]),
+        ("rule:engagement_drop,setup_issue", ["local:setup_issue:theirs"]),
+        ("rule:engagement", []),
+        ("comms:partner and kind:renewal", ["a-mine", "a-theirs"]),
+        ("comms:hubspot", []),
+        ("impact>=25 and source:local", ["local:setup_issue:theirs", "local:engagement_risk:mine"]),
+        ("impact>25 and source:local", ["local:setup_issue:theirs"]),
         ("unassigned and overdue", []),
     ],
 )
@@ -87,7 +94,8 @@ def test_filter_language(conn: sqlite3.Connection, text: str, expected: list[str
         ("due<45", "'due<45' at column 1: write due<45d"),
         ("(mine", "the '(' at column 1 is never closed"),
         ("mine)", "unexpected ')' at column 5"),
-        ("kind>3", "only health and due compare"),
+        ("kind>3", "only health, due and impact compare"),
+        ("impact>lots", "impact compares with a number"),
         ("health<lots", "health compares with a number"),
         ("mine & kind:x", "cannot read '&' at column 6"),
     ],
@@ -123,9 +131,23 @@ def test_search_within_a_section(conn: sqlite3.Connection) -> None:
 def test_sections_default_per_archetype_and_counts(conn: sqlite3.Connection) -> None:
     sections = inbox_sections({}, "value_driver")
     assert sections == ARCHETYPE_SECTIONS["value_driver"]
-    assert section_counts(conn, sections, ME, TODAY) == [1, 1, 0, 4]
-    assert inbox_sections({}, "implementer")[0].name == "Setup issues"
-    assert inbox_sections({}, "deal_closer")[0].filter == "health:red"
+    # Renewals, engagement at risk (not the steady Low one: info), expansion; the catch-alls.
+    assert section_counts(conn, sections, ME, TODAY) == [1, 0, 0, 2, 4]
+    assert [s.beyond for s in sections] == [False, False, False, True, True]
+    assert inbox_sections({}, "implementer")[0].name == "My setup issues"
+    assert inbox_sections({}, "deal_closer")[0].filter.startswith("mine and ")
+
+
+def test_a_profile_without_a_user_gets_every_clients_sections(conn: sqlite3.Connection) -> None:
+    sections = inbox_sections({}, "value_driver", for_user=False)
+    assert [s.name for s in sections] == [
+        "Renewals in 45 days (all clients)",
+        "Engagement at risk (all clients)",
+        "Expansion fits (all clients)",
+        "Everything open",
+    ]
+    assert all("mine" not in s.filter for s in sections)
+    assert section_counts(conn, sections, None, TODAY) == [1, 0, 0, 4]
 
 
 def test_sections_from_the_config() -> None:
@@ -147,11 +169,13 @@ def test_bad_sections_say_which(sections: object, message: str) -> None:
 
 
 def test_detail_has_rule_values_notes_and_health(conn: sqlite3.Connection) -> None:
-    alert_triage.add_note(conn, "local:engagement_low:mine", "called them", ME)
-    detail = alert_detail(conn, "local:engagement_low:mine", TODAY)
+    alert_triage.add_note(conn, "local:engagement_risk:mine", "called them", ME)
+    detail = alert_detail(conn, "local:engagement_risk:mine", TODAY)
     assert detail is not None
     assert detail.rule == "engagement_low"
-    assert detail.fired_values == {"score": 2}
+    assert detail.fired_values == {"engagement_low": {"score": 2}}
+    assert detail.row.impact == 25.0  # $500 sourced: 25 points × 1 (no due date) × 1 (info)
+    assert detail.row.stake_points == 25.0
     assert [note.text for note in detail.notes] == ["called them"]
     assert detail.health_score is not None and detail.health_score < 100
     assert detail.health_reasons[0]["label"].startswith("engagement 2")
@@ -179,11 +203,11 @@ def test_local_triage_stays_local_and_undo_takes_the_newest(conn: sqlite3.Connec
 
 def test_undo_of_a_local_note_removes_it(conn: sqlite3.Connection) -> None:
     alert_triage.snooze(
-        conn, "local:engagement_low:mine", TODAY + timedelta(days=7), "vacation", ME, TODAY
+        conn, "local:engagement_risk:mine", TODAY + timedelta(days=7), "vacation", ME, TODAY
     )
-    assert len(alert_detail(conn, "local:engagement_low:mine", TODAY).notes) == 1
+    assert len(alert_detail(conn, "local:engagement_risk:mine", TODAY).notes) == 1
     alert_triage.undo_last(conn)
-    detail = alert_detail(conn, "local:engagement_low:mine", TODAY)
+    detail = alert_detail(conn, "local:engagement_risk:mine", TODAY)
     assert detail.notes == () and detail.row.status == "open"
 
 
@@ -201,9 +225,9 @@ def test_triage_refusals_are_one_line(conn: sqlite3.Connection, action, message:
 
 
 def test_resolved_alerts_cannot_be_acknowledged(conn: sqlite3.Connection) -> None:
-    alert_triage.resolve(conn, "local:engagement_low:mine")
+    alert_triage.resolve(conn, "local:engagement_risk:mine")
     with pytest.raises(alert_triage.TriageError, match="already resolved"):
-        alert_triage.acknowledge(conn, "local:engagement_low:mine")
+        alert_triage.acknowledge(conn, "local:engagement_risk:mine")
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from crafted_cache import add_client
 
 from local_store.database import SCHEMA_VERSION, CacheError, CacheMissing, open_cache
 from local_store.paths import InvalidProfileName, cache_path
@@ -50,46 +49,6 @@ def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
     )
     conn = open_cache(path)
     assert conn.execute("SELECT count(*) FROM sync_state").fetchone()[0] == 1
-
-
-def test_cache_of_version_1_is_moved_forward_keeping_its_rows(tmp_path: Path) -> None:
-    path = tmp_path / "p.sqlite3"
-    conn = open_cache(path, create=True)
-    conn.execute("ALTER TABLE client DROP COLUMN health_reasons")  # as version 1 wrote it
-    conn.execute("INSERT INTO sync_state (resource, resyncing) VALUES ('clients', 0)")
-    conn.execute("PRAGMA user_version = 1")
-    conn.close()
-    conn = open_cache(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    columns = [row[1] for row in conn.execute("PRAGMA table_info(client)")]
-    assert "health_reasons" in columns
-    assert conn.execute("SELECT count(*) FROM sync_state").fetchone()[0] == 1
-
-
-def test_cache_of_version_2_gets_dirty_marks_and_the_usage_sort_index(tmp_path: Path) -> None:
-    path = tmp_path / "p.sqlite3"
-    conn = open_cache(path, create=True)
-    add_client(conn, "c-1")
-    add_client(conn, "c-2")
-    # As version 2 wrote it: no dirty_client, no index on tools_in_use, and a signals run
-    # that a sync killed before its recompute may have left out of date.
-    conn.execute("DROP TABLE dirty_client")
-    conn.execute("DROP INDEX ix_client_tools_in_use")
-    conn.execute("INSERT INTO signals_run (id, fingerprint) VALUES (1, 'old')")
-    conn.execute("PRAGMA user_version = 2")
-    conn.close()
-    conn = open_cache(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    dirty = {row[0] for row in conn.execute("SELECT client_id FROM dirty_client")}
-    assert dirty == {"c-1", "c-2"}
-    assert conn.execute("SELECT count(*) FROM signals_run").fetchone()[0] == 0
-    plan = " ".join(
-        str(row[3])
-        for row in conn.execute(
-            "EXPLAIN QUERY PLAN SELECT id FROM client ORDER BY tools_in_use DESC, rowid DESC"
-        )
-    )
-    assert "ix_client_tools_in_use" in plan and "TEMP B-TREE" not in plan
 
 
 def test_missing_cache_says_how_to_make_one(tmp_path: Path) -> None:

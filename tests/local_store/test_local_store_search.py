@@ -1,4 +1,4 @@
-"""The kept search order (local_store.queries.client_order): one order per cache file shared
+"""The kept search order (local_store.queries_search.client_order): one order per cache file shared
 by every connection, a search that extends the previous one, and every change to the cache
 seen by every connection. Each result is checked against a LIKE scan and sort in SQL."""
 
@@ -11,7 +11,8 @@ import pytest
 from search_oracle import like_order
 
 from local_store.database import connect, open_cache, write_transaction
-from local_store.queries import ClientQuery, client_order
+from local_store.queries import ClientQuery
+from local_store.queries_search import client_order
 from local_store.rebuild import rebuild_cache
 
 ROWS = 300  # several blocks of the kept order

@@ -1,4 +1,4 @@
-"""The clients search answered from a kept order (local_store.queries.client_order) gives
+"""The clients search answered from a kept order (local_store.queries_search.client_order) gives
 exactly what the LIKE scan gives, and notices every change to the cache."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import pytest
 from search_oracle import like_order
 
 from local_store.database import connect, open_cache, write_transaction
-from local_store.queries import ClientQuery, client_order
+from local_store.queries import ClientQuery
+from local_store.queries_search import client_order
 
 NAMES = [
     ("Alpha Bakery", "alphabakery.com"),

@@ -12,10 +12,9 @@ from sync.client import (
     CredentialsRejected,
     SyncError,
     TokenExpired,
-    _backoff,
-    _Retryable,
     check_backend_url,
 )
+from sync.retry import Retryable, backoff
 
 URL = "http://127.0.0.1:9"
 TOKEN = "s3cret-token-value"
@@ -73,10 +72,10 @@ def test_retries_are_bounded(no_backoff: None) -> None:
 
 
 def test_backoff_honours_retry_after_and_caps_it() -> None:
-    assert _backoff(_Retryable("HTTP 429", 2.5)) == 2.5
-    assert _backoff(_Retryable("HTTP 503")) is True
-    assert _backoff(httpx.ConnectError("refused")) is True
-    assert _backoff(ValueError("a bug")) is False
+    assert backoff(Retryable("HTTP 429", 2.5)) == 2.5
+    assert backoff(Retryable("HTTP 503")) is True
+    assert backoff(httpx.ConnectError("refused")) is True
+    assert backoff(ValueError("a bug")) is False
 
 
 def test_unreachable_backend_is_one_clear_error(no_backoff: None) -> None:

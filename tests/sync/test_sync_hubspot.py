@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
-from fake_hubspot import BASE_MS, CLIENTS, TOKEN, FakeHubSpot, serve_fake
+from fake_hubspot import BASE_MS, CLIENTS, TOKEN, FakeHubSpot, VirtualClock, serve_fake
 from typer.testing import CliRunner
 
 from console.cli import app
@@ -33,17 +33,26 @@ CAP = 50
 
 @pytest.fixture
 def fake() -> FakeHubSpot:
-    return FakeHubSpot(search_cap=CAP)
+    """In process, on a virtual clock shared with the client's rate limiter: nothing sleeps."""
+    return FakeHubSpot(search_cap=CAP, clock=VirtualClock())
 
 
 @pytest.fixture
 def url(fake: FakeHubSpot) -> Iterator[str]:
+    """The double on loopback, for `run_sync` and the CLI, which take a URL and real time."""
+    fake.clock = time.monotonic
     with serve_fake(fake) as base_url:
         yield base_url
 
 
 def hubspot_settings(url: str, **overrides: Any) -> MappingProxyType:
-    table = {"api_base_url": url, "page_size": 10, "search_cap": CAP, **overrides}
+    table = {
+        "api_base_url": url,
+        "page_size": 10,
+        "search_page_size": 10,
+        "search_cap": CAP,
+        **overrides,
+    }
     return MappingProxyType({"hubspot": table})
 
 
@@ -57,14 +66,20 @@ def make_profile(url: str, token: str = TOKEN, **overrides: Any) -> Profile:
     )
 
 
-def pull(url: str, now_ms: int, progress=None, **overrides: Any) -> PullReport:
-    """One pull with an explicit clock, so search windows are exact."""
-    settings = load_settings(hubspot_settings(url, **overrides))
+def pull(fake: FakeHubSpot, now_ms: int, progress=None, **overrides: Any) -> PullReport:
+    """One pull in process with an explicit time, so search windows are exact."""
+    settings = load_settings(hubspot_settings("https://api.hubapi.com", **overrides))
     conn = open_cache(cache_path("hs"), create=True)
+    clock = fake.clock
+    assert isinstance(clock, VirtualClock)
+    clock.sleep(60)  # syncs are a minute apart at least: each client starts with fresh windows
     try:
-        # No client-side throttling here: the limiter has its own tests.
         with HubSpotClient(
-            TOKEN, base_url=url, requests_per_10s=10**6, searches_per_s=10**6
+            TOKEN,
+            api_version=settings.api_version,
+            transport=fake.transport(),
+            clock=clock,
+            sleep=clock.sleep,
         ) as api:
             return pull_hubspot(api, conn, settings, progress=progress, now_ms=now_ms)
     finally:
@@ -96,8 +111,10 @@ def test_full_pass_pages_maps_and_keeps_raw_properties(fake: FakeHubSpot, url: s
     portfolio(fake, 35)
     report = run_sync(make_profile(url))
     assert report.pulled.pulled == {"clients": 35, "subscriptions": 35}
-    cursors = [q.get("after") for m, p, q in fake.log if p == "/crm/v3/objects/partner_clients"]
-    assert cursors == [None, "1019", "1039", "1059"]  # 10 per page, ids step 2 (client, service)
+    pages = [s for s in fake.sent if s.path == "/crm/v3/objects/partner_clients"]
+    # The scope check reads one record, then the full pass pages 10 at a time with the cursor.
+    assert [s.query["limit"] for s in pages] == ["1", "10", "10", "10", "10"]
+    assert [bool(s.query.get("after")) for s in pages] == [False, False, True, True, True]
     with cache() as conn:
         assert client_rows(conn) == expected_clients(fake)
         first = fake.records[CLIENTS]["1001"]
@@ -136,58 +153,59 @@ def test_full_pass_detects_changes_and_sweeps_deleted_records(fake: FakeHubSpot,
         assert client_rows(conn) == expected_clients(fake)
 
 
-def test_search_windows_pull_only_what_changed(fake: FakeHubSpot, url: str) -> None:
+def test_search_windows_pull_only_what_changed(fake: FakeHubSpot) -> None:
     portfolio(fake, 30)
     t1 = BASE_MS + 10 * HOUR_MS
-    pull(url, t1, full_pass_max=5)  # the first sync is always a full pass
+    pull(fake, t1, full_pass_max=5)  # the first sync is always a full pass
     for record_id in ("1001", "1021", "1041"):
         fake.update(fake.records[CLIENTS][record_id], t1 + 1000, hs_name=f"New {record_id}")
-    fake.log.clear()
-    report = pull(url, t1 + HOUR_MS, full_pass_max=5)
+    fake.sent.clear()
+    report = pull(fake, t1 + HOUR_MS, full_pass_max=5)
     assert report.pulled["clients"] == 3
-    listed = [q for m, p, q in fake.log if p == "/crm/v3/objects/partner_clients"]
-    assert listed and all(q["archived"] == "true" for q in listed)  # no full listing
-    window = fake.searches()[0]["filterGroups"][0]["filters"]
-    assert window[0] == {
+    listed = [s.query for s in fake.sent if s.path == "/crm/v3/objects/partner_clients"]
+    assert [q["archived"] for q in listed[1:]] == ["true"]  # no full listing after the probe
+    windows = [s.body["filterGroups"][0]["filters"] for s in fake.searches()]
+    assert windows[0][0] == {
         "propertyName": "hs_lastmodifieddate",
         "operator": "GTE",
-        "value": str(t1 - 300_000),  # the default look-back
+        "value": str(t1),
     }
-    assert window[1]["value"] == str(t1 + HOUR_MS)  # half-open: LT the sync's start
+    assert windows[0][1]["value"] == str(t1 + HOUR_MS)  # half-open: LT the sync's start
+    assert windows[-1][0]["value"] == str(t1 - 300_000)  # then the default look-back
     with cache() as conn:
         assert client_rows(conn) == expected_clients(fake)
 
 
-def test_windows_past_the_search_cap_are_split(fake: FakeHubSpot, url: str) -> None:
+def test_windows_past_the_search_cap_are_split(fake: FakeHubSpot) -> None:
     portfolio(fake, 6)
     t1 = BASE_MS + HOUR_MS
-    pull(url, t1, full_pass_max=1)
+    pull(fake, t1, full_pass_max=1)
     for n in range(3 * CAP):
         fake.add_client(updated_ms=t1 + 10 * n)
-    report = pull(url, t1 + HOUR_MS, full_pass_max=1)
+    report = pull(fake, t1 + HOUR_MS, full_pass_max=1)
     assert report.pulled["clients"] == 3 * CAP
     with cache() as conn:
         assert client_rows(conn) == expected_clients(fake)
-    ends = {int(s["filterGroups"][0]["filters"][1]["value"]) for s in fake.searches()}
+    ends = {int(s.body["filterGroups"][0]["filters"][1]["value"]) for s in fake.searches()}
     assert len(ends) > 2  # the window was halved, more than once
 
 
-def test_equal_timestamps_page_by_object_id(fake: FakeHubSpot, url: str) -> None:
+def test_equal_timestamps_page_by_object_id(fake: FakeHubSpot) -> None:
     portfolio(fake, 6)
     t1 = BASE_MS + HOUR_MS
-    pull(url, t1, full_pass_max=1)
+    pull(fake, t1, full_pass_max=1)
     same = t1 + 5_000
     for _ in range(2 * CAP + 7):  # more than the cap share one millisecond: cannot be split
         fake.add_client(updated_ms=same)
-    report = pull(url, t1 + HOUR_MS, full_pass_max=1)
+    report = pull(fake, t1 + HOUR_MS, full_pass_max=1)
     assert report.pulled["clients"] == 2 * CAP + 7
     with cache() as conn:
         assert client_rows(conn) == expected_clients(fake)
     one_ms = [
-        s["filterGroups"][0]["filters"]
+        s.body["filterGroups"][0]["filters"]
         for s in fake.searches()
-        if int(s["filterGroups"][0]["filters"][1]["value"])
-        - int(s["filterGroups"][0]["filters"][0]["value"])
+        if int(s.body["filterGroups"][0]["filters"][1]["value"])
+        - int(s.body["filterGroups"][0]["filters"][0]["value"])
         == 1
     ]
     assert len({f[2]["value"] for f in one_ms}) > 2  # resumed by hs_object_id within 1 ms
@@ -195,40 +213,38 @@ def test_equal_timestamps_page_by_object_id(fake: FakeHubSpot, url: str) -> None
 
 @pytest.mark.parametrize(("lookback", "caught"), [(0, False), (300, True)])
 def test_look_back_catches_changes_search_indexed_late(
-    fake: FakeHubSpot, url: str, lookback: int, caught: bool
+    fake: FakeHubSpot, lookback: int, caught: bool
 ) -> None:
     portfolio(fake, 6)
     t1 = BASE_MS + HOUR_MS
-    pull(url, t1, full_pass_max=1, lookback_seconds=lookback)
+    pull(fake, t1, full_pass_max=1, lookback_seconds=lookback)
     late = fake.records[CLIENTS]["1003"]
     fake.update(late, t1 + 1_000, hs_name="Indexed late")
     fake.unindexed.add(late.id)
-    pull(url, t1 + 2_000, full_pass_max=1, lookback_seconds=lookback)
+    pull(fake, t1 + 2_000, full_pass_max=1, lookback_seconds=lookback)
     fake.unindexed.clear()
-    pull(url, t1 + 60_000, full_pass_max=1, lookback_seconds=lookback)
+    pull(fake, t1 + 60_000, full_pass_max=1, lookback_seconds=lookback)
     with cache() as conn:
         name = conn.execute("SELECT name FROM client WHERE id = ?", (late.id,)).fetchone()[0]
     assert (name == "Indexed late") is caught
 
 
-def test_archived_pass_removes_clients(fake: FakeHubSpot, url: str) -> None:
+def test_archived_pass_removes_clients(fake: FakeHubSpot) -> None:
     portfolio(fake, 8)
     t1 = BASE_MS + HOUR_MS
-    pull(url, t1, full_pass_max=1)
+    pull(fake, t1, full_pass_max=1)
     gone = fake.records[CLIENTS]["1007"]
     fake.archive(gone, t1 + 1_000)
-    report = pull(url, t1 + HOUR_MS, full_pass_max=1)
+    report = pull(fake, t1 + HOUR_MS, full_pass_max=1)
     assert report.deleted["clients"] == 1
     with cache() as conn:
         assert gone.id not in client_rows(conn)
         assert client_rows(conn) == expected_clients(fake)
         assert raw_properties(conn, gone.id) == {}
-    assert all(gone.id not in json.dumps(s) for s in fake.searches())  # search never shows it
+    assert all(gone.id not in json.dumps(s.body) for s in fake.searches())
 
 
-def test_a_killed_sync_resumes_from_its_cursor_without_duplicates(
-    fake: FakeHubSpot, url: str
-) -> None:
+def test_a_killed_sync_resumes_from_its_cursor_without_duplicates(fake: FakeHubSpot) -> None:
     portfolio(fake, 35)
     pages = []
 
@@ -238,13 +254,13 @@ def test_a_killed_sync_resumes_from_its_cursor_without_duplicates(
             raise KeyboardInterrupt  # as abrupt as it gets inside the process
 
     with pytest.raises(KeyboardInterrupt):
-        pull(url, BASE_MS + HOUR_MS, progress=kill_after_two_pages)
+        pull(fake, BASE_MS + HOUR_MS, progress=kill_after_two_pages)
     with cache() as conn:
         assert len(client_rows(conn)) == 20  # both committed pages, nothing more
-    fake.log.clear()
-    pull(url, BASE_MS + HOUR_MS)
-    cursors = [q.get("after") for m, p, q in fake.log if p == "/crm/v3/objects/partner_clients"]
-    assert cursors[0] == "1039"  # carried on after the second page, not from the start
+    fake.sent.clear()
+    pull(fake, BASE_MS + HOUR_MS)
+    pages = [s.query for s in fake.sent if s.path == "/crm/v3/objects/partner_clients"]
+    assert pages[1].get("after")  # after the scope probe: carried on, not from the start
     with cache() as conn:
         assert client_rows(conn) == expected_clients(fake)
         assert conn.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
@@ -259,8 +275,8 @@ def test_ten_secondly_429_and_502_are_retried(
     fake.fail_next(502, path_contains="/objects/", times=2)
     report = run_sync(make_profile(url))
     assert report.pulled.pulled["clients"] == 3
-    client_lists = [p for m, p, q in fake.log if p == "/crm/v3/objects/partner_clients"]
-    assert len(client_lists) == 4  # three refused answers, then the page
+    client_lists = [s for s in fake.sent if s.path == "/crm/v3/objects/partner_clients"]
+    assert [s.status for s in client_lists[:4]] == [429, 502, 502, 200]  # the probe, retried
 
 
 def test_daily_limit_stops_with_a_clear_line_and_exit_code_1(
@@ -280,7 +296,7 @@ def test_daily_limit_stops_with_a_clear_line_and_exit_code_1(
     assert correlation in result.output
     assert "Traceback" not in result.output
     assert TOKEN not in result.output
-    assert len(fake.log) == 1  # not retried
+    assert len(fake.sent) == 1  # not retried
 
 
 def test_error_is_one_line_with_correlation_id_and_no_token(
@@ -349,7 +365,7 @@ def test_bad_hubspot_settings_stop_before_any_request(fake: FakeHubSpot, url: st
         run_sync(make_profile(url, lookback_seconds=-5))
     assert failure.value.exit_code == 2
     assert "hubspot.lookback_seconds" in str(failure.value)
-    assert fake.log == []
+    assert fake.sent == []
 
 
 def test_health_follows_a_hubspot_sync_like_a_backend_one(fake: FakeHubSpot, url: str) -> None:
@@ -375,3 +391,15 @@ def test_a_search_pass_rescores_the_client_it_changed(fake: FakeHubSpot, url: st
     assert {i: s for i, s in after.items() if i != "1001"} == {
         i: s for i, s in before.items() if i != "1001"
     }
+
+
+def test_the_dated_api_version_reads_the_same_account(fake: FakeHubSpot) -> None:
+    portfolio(fake, 12)
+    t1 = BASE_MS + HOUR_MS
+    pull(fake, t1, full_pass_max=1, api_version="2026-03")
+    fake.update(fake.records[CLIENTS]["1003"], t1 + 1_000, hs_name="Dated")
+    assert pull(fake, t1 + HOUR_MS, full_pass_max=1, api_version="2026-03").pulled["clients"] == 1
+    assert {s.path.split("/")[2] for s in fake.sent} == {"objects", "properties", "associations"}
+    assert all("/2026-03/" in s.path for s in fake.sent)
+    with cache() as conn:
+        assert client_rows(conn) == expected_clients(fake)

@@ -9,7 +9,14 @@ import httpx
 import pytest
 
 from sync.client import SyncError
-from sync.hubspot.api import HubSpotClient, Paths, RateLimiter, describe_error
+from sync.hubspot.api import (
+    HubSpotClient,
+    Paths,
+    RateLimiter,
+    acquire_all,
+    describe_error,
+    missing_scopes,
+)
 from sync.hubspot.capabilities import available, unavailable_reason
 from sync.hubspot.mapping import CLIENTS, SERVICES, epoch_ms, resolve_mapping, to_wire
 from sync.hubspot.settings import load_settings
@@ -153,3 +160,58 @@ def test_capabilities_import_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_slots_in_both_windows_are_taken_at_the_same_moment() -> None:
+    clock = FakeClock()
+    burst, searches = RateLimiter(3, 10.0), RateLimiter(2, 1.0)
+    for _ in range(3):
+        acquire_all([burst, searches], clock=clock, sleep=clock.sleep)
+        clock.now += 0.1
+    # The burst window is full until 10 s: the search slot must not be stamped before that.
+    acquire_all([burst, searches], clock=clock, sleep=clock.sleep)
+    assert clock.now == pytest.approx(10.0)
+    assert searches.pause_at(10.0) == 0.0  # one slot left of two at 10 s
+    acquire_all([searches], clock=clock, sleep=clock.sleep)
+    assert clock.now == pytest.approx(10.0)
+    acquire_all([searches], clock=clock, sleep=clock.sleep)
+    assert clock.now == pytest.approx(11.0)
+
+
+def test_every_retried_search_waits_for_its_own_slot(no_backoff: None) -> None:
+    clock = FakeClock()
+    sent: list[float] = []
+    refusals = iter([True, True, False] * 20)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(clock.now)
+        if next(refusals):
+            return httpx.Response(429, json={"policyName": "SECONDLY", "status": "error"})
+        return httpx.Response(200, json={"total": 0, "results": []})
+
+    with HubSpotClient(
+        "t", transport=httpx.MockTransport(answer), clock=clock, sleep=clock.sleep
+    ) as api:
+        for _ in range(10):
+            api.search(CLIENTS, {"limit": 1})
+    assert len(sent) == 30  # each search was refused twice, then answered
+    assert all(b - a >= 1.25 - 1e-9 for a, b in zip(sent, sent[5:], strict=False))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"context": {"missingScopes": ["crm.objects.partner-services.read"]}},
+        {
+            "errors": [
+                {"context": {"requiredGranularScopes": ["crm.objects.partner-services.read"]}}
+            ]
+        },
+        {"errors": [{"context": {"requiredScopes": ["crm.objects.partner-services.read"]}}]},
+    ],
+)
+def test_missing_scopes_are_read_from_every_documented_shape(body: dict) -> None:
+    assert missing_scopes({"category": "MISSING_SCOPES", **body}) == [
+        "crm.objects.partner-services.read"
+    ]
+    assert missing_scopes({"category": "MISSING_SCOPES"}) == []
