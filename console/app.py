@@ -431,7 +431,7 @@ class PartnerOpsApp(App[None]):
 
         from console.commands import SafeCommandPalette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def action_help(self) -> None:

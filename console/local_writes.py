@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from textual.app import App
 from textual.message import Message
@@ -85,7 +86,7 @@ def apply_steps(conn: sqlite3.Connection, steps: Sequence[WriteStep]) -> tuple[i
 class LocalWriter:
     """A first-in, first-out queue of writes, drained by one thread worker at a time."""
 
-    def __init__(self, app: App[object], cache_path: Path) -> None:
+    def __init__(self, app: App[Any], cache_path: Path) -> None:
         self._app = app
         self._cache_path = cache_path
         self._jobs: deque[_Job] = deque()
