@@ -34,8 +34,11 @@ from console.text import safe_text
 from local_store.queries import PartnerHeader, SyncOverview, partner_header, sync_overview
 
 if TYPE_CHECKING:
-    from textual.command import Provider
+    from collections.abc import Sequence
+
+    from textual.command import CommandListItem, Provider
     from textual.screen import Screen
+    from textual.widget import AwaitMount
 
     from sync.profile import Profile
 
@@ -433,6 +436,30 @@ class PartnerOpsApp(App[None]):
 
         if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        # Textual's, with the safe palette: its theme list paged before layout crashed too.
+        from textual.theme import ThemeProvider
+
+        from console.commands import SafeCommandPalette
+
+        self.push_screen(
+            SafeCommandPalette(providers=[ThemeProvider], placeholder="Search for themes…")
+        )
+
+    def search_commands(
+        self, commands: Sequence[CommandListItem], placeholder: str = "Search for commands…"
+    ) -> AwaitMount:
+        # Textual's, with the safe palette (see `search_themes`).
+        from textual.command import SimpleProvider
+
+        from console.commands import SafeCommandPalette
+
+        # A provider instance, as Textual's own does, though its annotation names classes.
+        provider = SimpleProvider(self.screen, list(commands))
+        return self.push_screen(
+            SafeCommandPalette(providers=[provider], placeholder=placeholder)  # type: ignore[list-item]
+        )
 
     def action_help(self) -> None:
         from console.screens.help import HelpScreen

@@ -107,3 +107,23 @@ async def test_a_dialog_answered_twice_at_once_closes_once(portfolio_profile: Pr
         await settle(pilot)
         assert app.current_mode == "renewals"
         assert app.screen.__class__.__name__ == "RenewalsScreen"
+
+
+async def test_the_theme_picker_is_the_safe_palette(profile: Profile) -> None:
+    # Long storm seed 1005: ctrl+p, enter (Theme), PageUp at once: Textual's own theme picker
+    # raised the same KeyError in OptionList._move_page.
+    app = PartnerOpsApp(profile, start_screen="inbox", clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.search_themes()
+        palette = app.screen
+        assert isinstance(palette, SafeCommandPalette)
+        await pilot.pause()
+        palette.action_page("up")
+        await pilot.press("escape")
+        await settle(pilot)
+        app.search_commands([])
+        assert isinstance(app.screen, SafeCommandPalette)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.current_mode == "inbox"

@@ -71,3 +71,11 @@ def test_command_palette_pages_its_command_list_as_safe_command_palette_expects(
     assert issubclass(CommandList, OptionList)
     source = inspect.getsource(App.action_command_palette)
     assert 'CommandPalette(id="--command-palette")' in source
+
+
+def test_the_apps_own_palettes_are_built_as_partnerops_app_rebuilds_them() -> None:
+    # PartnerOpsApp.search_themes and search_commands mirror Textual's with SafeCommandPalette.
+    themes = inspect.getsource(App.search_themes)
+    assert "CommandPalette(" in themes and "providers=[ThemeProvider]" in themes
+    commands = inspect.getsource(App.search_commands)
+    assert "providers=[SimpleProvider(self.screen, commands)]" in commands
