@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from benchmarks import dataset
 from benchmarks.dataset import log
 from benchmarks.tui import REPO
+from benchmarks.views import STEPS as VIEW_STEPS
 
 if TYPE_CHECKING:
     from benchmarks.syncing import SyncTime
@@ -74,6 +75,8 @@ FIGURES = (
     "5 1% changed: pull only",
     "6 CSV export",
     "7 TUI memory",
+    *(f"8 {step.name}: in-process" for step in VIEW_STEPS),
+    *(f"8 {step.name}: key to paint" for step in VIEW_STEPS),
 )
 
 
@@ -256,6 +259,26 @@ def pilot_figures(mode: Mode, big: Path, small: Path) -> list[Row]:
     return rows
 
 
+def view_figures(mode: Mode, data_dir: Path) -> list[Row]:
+    from benchmarks.tui import PROFILE
+    from benchmarks.views import measure
+
+    log(f"screen switches and view changes at {mode.clients:,} clients, in-process and on a pty")
+    figures = measure(data_dir / f"{PROFILE}.sqlite3", data_dir, PROFILE, mode.pilot_repeats)
+    rows = []
+    for step in VIEW_STEPS:
+        latency = _median(figures.in_process_ms[step.name]) / 1000
+        rows.append(
+            Row(f"8 {step.name}: in-process", _ms(latency), "", "", "< 100 ms", latency < 0.100)
+        )
+    for step in VIEW_STEPS:
+        latency = _median(figures.pty_ms[step.name]) / 1000
+        rows.append(
+            Row(f"8 {step.name}: key to paint", _ms(latency), "", "", "< 0.5 s", latency < 0.5)
+        )
+    return rows
+
+
 def export_figures(mode: Mode, data_dir: Path) -> list[Row]:
     from benchmarks.export import export_built, export_once, sqlite3_available
 
@@ -372,6 +395,7 @@ def run(mode: Mode) -> list[Row]:
             lambda: pilot_figures(mode, big / f"{PROFILE}.sqlite3", small / f"{PROFILE}.sqlite3"),
         )
         rows += _guard(_named("6 "), lambda: export_figures(mode, big))
+        rows += _guard(_named("8 "), lambda: view_figures(mode, big))
     order = {name: position for position, name in enumerate(FIGURES)}
     rows.sort(key=lambda row: order.get(row.figure, len(order)))
     log(f"done in {time.perf_counter() - started:.0f} s")

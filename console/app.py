@@ -31,15 +31,19 @@ from textual.worker import Worker, WorkerState
 from console.app_protocol import ShowsClients
 from console.cache import CacheReader
 from console.keymap import check_keymap
+from console.local_writes import LocalWrite, LocalWriter, Undone, Written
 from console.status import StatusSnapshot, SyncFinished, SyncProgress, SyncUnreachable
 from console.text import safe_text
 from local_store.queries import PartnerHeader, SyncOverview, partner_header, sync_overview
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from textual.actions import ActionParseResult
-    from textual.command import Provider
+    from textual.command import CommandListItem, Provider
     from textual.dom import DOMNode
     from textual.screen import Screen
+    from textual.widget import AwaitMount
 
     from sync.profile import Profile
 
@@ -88,24 +92,6 @@ class StatusRead(Message):
         super().__init__()
         self.partner = partner
         self.overview = overview
-
-
-class ActionQueued(Message):
-    """A local action was written with its outbox row (`error` None), or could not be."""
-
-    def __init__(self, done: str, error_title: str, error: str | None = None) -> None:
-        super().__init__()
-        self.done = done
-        self.error_title = error_title
-        self.error = error
-
-
-class Undone(Message):
-    """The last unsynced action was taken back (`what` says which), or there was none."""
-
-    def __init__(self, what: str | None) -> None:
-        super().__init__()
-        self.what = what
 
 
 class LinkNotOpened(Message):
@@ -238,6 +224,7 @@ class PartnerOpsApp(App[None]):
         self._status_timer: Timer | None = None
         self._sync_timer: Timer | None = None
         self._dialog_asked_at: float | None = None
+        self._writer: LocalWriter | None = None
 
     def now(self) -> datetime:
         """The app's clock (fixed in tests), so every screen agrees on what "today" is."""
@@ -354,6 +341,8 @@ class PartnerOpsApp(App[None]):
         for line in message.refused:
             self.notify(line, title="Action not applied", severity="warning", markup=False)
         self.cache.open()
+        if self.cache.available:
+            self.writer.forget_undo()
         self.data_generation += 1
         self.refresh_status()
         self._chain_periodic_sync(paused=message.user_must_act)
@@ -372,63 +361,63 @@ class PartnerOpsApp(App[None]):
     def action_sync_now(self) -> None:
         self.start_sync()
 
+    @property
+    def writer(self) -> LocalWriter:
+        """The one serial writer every local action and undo goes through, in key order."""
+        if self._writer is None:
+            self._writer = LocalWriter(self, self.cache.path)
+        return self._writer
+
+    def write_locally(self, write: LocalWrite) -> None:
+        """Queue `write` behind every write asked for before it; see `console.local_writes`."""
+        self.writer.submit(write)
+
     def queue_action(
-        self, outbox_action: str, args: tuple[object, ...], *, done: str, error_title: str
+        self,
+        outbox_action: str,
+        args: tuple[object, ...],
+        *,
+        done: str,
+        undo_label: str | None,
+        error_title: str,
     ) -> None:
-        """Run `local_store.outbox.<outbox_action>(conn, *args)` in a worker; then say `done`,
-        and every screen reads the cache again while the header counts the action waiting."""
-        self._queue_in_background(outbox_action, args, done, error_title)
+        """Write `local_store.outbox.<outbox_action>(conn, *args)` through the serial writer;
+        then say `done`, and every screen reads the cache again."""
 
-    @work(thread=True, group="local-action", exit_on_error=False)
-    def _queue_in_background(
-        self, outbox_action: str, args: tuple[object, ...], done: str, error_title: str
-    ) -> None:
-        # Imported here: the first paint must not wait on the write path.
-        from local_store import outbox
-        from local_store.database import CacheError, connect
+        def step(conn: sqlite3.Connection) -> object:
+            # Imported here: the first paint must not wait on the write path.
+            from local_store import outbox
 
-        try:
-            conn = connect(self.cache.path)  # the reader's connections are for reading
-            try:
-                getattr(outbox, outbox_action)(conn, *args)
-            finally:
-                conn.close()
-        except (CacheError, sqlite3.Error, LookupError, ValueError) as exc:
-            self.post_message(ActionQueued(done, error_title, str(exc)))
-        else:
-            self.post_message(ActionQueued(done, error_title))
+            return getattr(outbox, outbox_action)(conn, *args)
 
-    @on(ActionQueued)
-    def _action_queued(self, message: ActionQueued) -> None:
-        if message.error is not None:
-            self.notify(message.error, title=message.error_title, severity="error", markup=False)
-            return
-        self.notify(message.done, markup=False)
-        self.data_generation += 1
-        self.refresh_status()
+        self.write_locally(LocalWrite((step,), done, undo_label, error_title))
+
+    @on(Written)
+    def _written(self, message: Written) -> None:
+        if message.errors:
+            more = len(message.errors) - 1
+            self.notify(
+                message.errors[0] + (f" (and {more} more)" if more else ""),
+                title=message.write.error_title,
+                severity="error",
+                markup=False,
+            )
+        if message.applied:
+            self.notify(message.write.done, markup=False)
+            self.data_generation += 1
+            self.refresh_status()
 
     def action_undo(self) -> None:
         if self.cache.available:
-            self._undo_in_background()
-
-    @work(thread=True, exclusive=True, group="undo", exit_on_error=False)
-    def _undo_in_background(self) -> None:
-        # Imported here: the first paint must not wait on the write path.
-        from local_store.alert_triage import undo_last
-        from local_store.database import connect
-
-        conn = connect(self.cache.path)  # the reader's connections are for reading
-        try:
-            self.post_message(Undone(undo_last(conn)))
-        finally:
-            conn.close()
+            self.writer.undo()
 
     @on(Undone)
     def _undone(self, message: Undone) -> None:
         if message.what is None:
             self.notify("Nothing to undo: every action has been synced.", markup=False)
             return
-        self.notify(message.what.capitalize(), markup=False)
+        # Not `capitalize()`: it lower-cases the client names that follow.
+        self.notify(message.what[:1].upper() + message.what[1:], markup=False)
         self.data_generation += 1
         self.refresh_status()
 
@@ -460,6 +449,8 @@ class PartnerOpsApp(App[None]):
             self._sync_timer = None
         # Offline stays shown until the backend answers: a retry is no news.
         self.set_sync_state("syncing 0%")
+        if self.cache.available:
+            self.writer.forget_undo()
         self._sync_in_background()
 
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
@@ -533,6 +524,39 @@ class PartnerOpsApp(App[None]):
             Segments(self.console.render(traceback, self.console.options))
         )
         self._close_messages_no_wait()
+
+    def action_command_palette(self) -> None:
+        # Textual's own, with a palette whose page keys cannot crash (console.commands).
+        from textual.command import CommandPalette
+
+        from console.commands import SafeCommandPalette
+
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        # Textual's, with the safe palette: its theme list paged before layout crashed too.
+        from textual.theme import ThemeProvider
+
+        from console.commands import SafeCommandPalette
+
+        self.push_screen(
+            SafeCommandPalette(providers=[ThemeProvider], placeholder="Search for themes…")
+        )
+
+    def search_commands(
+        self, commands: Sequence[CommandListItem], placeholder: str = "Search for commands…"
+    ) -> AwaitMount:
+        # Textual's, with the safe palette (see `search_themes`).
+        from textual.command import SimpleProvider
+
+        from console.commands import SafeCommandPalette
+
+        # A provider instance, as Textual's own does, though its annotation names classes.
+        provider = SimpleProvider(self.screen, list(commands))
+        return self.push_screen(
+            SafeCommandPalette(providers=[provider], placeholder=placeholder)  # type: ignore[list-item]
+        )
 
     def action_help(self) -> None:
         from console.screens.help import HelpScreen

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from console.cache import CacheReader
+    from console.local_writes import LocalWrite
     from console.status import StatusSnapshot
     from sync.profile import Profile
 
@@ -33,8 +34,15 @@ class ConsoleApp(Protocol):
     def action_help(self) -> None: ...
     def action_refused(self) -> None: ...
     def queue_action(
-        self, outbox_action: str, args: tuple[object, ...], *, done: str, error_title: str
+        self,
+        outbox_action: str,
+        args: tuple[object, ...],
+        *,
+        done: str,
+        undo_label: str | None,
+        error_title: str,
     ) -> None: ...
+    def write_locally(self, write: LocalWrite) -> None: ...
     def open_link(self, url: str, what: str) -> None: ...
     def copy_text(self, text: str, what: str) -> None: ...
     async def jump_to_client(self, client_id: str) -> None: ...

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.await_complete import AwaitComplete
+from textual.binding import Binding, BindingType
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 from console.screens.base import PartnerOpsScreen
 from console.text import literal
@@ -19,6 +21,37 @@ if TYPE_CHECKING:
     from console.app_protocol import ConsoleApp
 
 JUMP_LIMIT = 8
+
+
+class SafeCommandPalette(CommandPalette):
+    """Textual's palette, whose page keys wait for its list to be laid out.
+
+    Textual 8.2.8 raises KeyError in `OptionList._move_page` for ctrl+p then PageUp at once
+    (see `console.widgets.safe_select`); before the list is laid out they go to its ends.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("pagedown", "page('down')", "Next page", show=False),
+        Binding("pageup", "page('up')", "Previous page", show=False),
+    ]
+
+    def dismiss(self, result: None = None) -> AwaitComplete:
+        # Two enters queued at once select twice; the second comes after the palette closed,
+        # and Textual 8.2.8 then pops the screen under it (ScreenStackError with only one).
+        if self.app.screen is not self:
+            return AwaitComplete(asyncio.sleep(0))
+        return super().dismiss(result)
+
+    def action_page(self, direction: str) -> None:
+        found = self.query(CommandList)
+        if not found:
+            return  # the palette is not composed yet
+        commands = found.first()
+        laid_out = bool(commands.scrollable_content_region)
+        if direction == "down":
+            (commands.action_page_down if laid_out else commands.action_last)()
+        else:
+            (commands.action_page_up if laid_out else commands.action_first)()
 
 
 class PartnerOpsCommands(Provider):

@@ -107,12 +107,18 @@ def count_matching(conn: sqlite3.Connection, compiled: CompiledFilter, search: s
 
 
 def list_matching(
-    conn: sqlite3.Connection, compiled: CompiledFilter, search: str = "", limit: int = LIST_LIMIT
+    conn: sqlite3.Connection,
+    compiled: CompiledFilter,
+    search: str = "",
+    limit: int = LIST_LIMIT,
+    offset: int = 0,
 ) -> list[AlertListRow]:
-    params = dict(compiled.params) | {"limit": limit}
+    """Rows `offset` to `offset + limit` of the matching alerts, in the inbox's order."""
+    params = dict(compiled.params) | {"limit": limit, "offset": offset}
     where = compiled.sql + _search(search, params)
     rows = conn.execute(
-        f"SELECT {_ROW_COLUMNS} {_FROM} WHERE {where} {_ORDER} LIMIT :limit", params
+        f"SELECT {_ROW_COLUMNS} {_FROM} WHERE {where} {_ORDER} LIMIT :limit OFFSET :offset",
+        params,
     ).fetchall()
     return [_row(values) for values in rows]
 
@@ -135,6 +141,20 @@ def section_rows(
     """The section's count (with the search) and its first `limit` rows, most urgent first."""
     compiled = compile_filter(section.filter, me, today)
     return count_matching(conn, compiled, search), list_matching(conn, compiled, search, limit)
+
+
+def section_page(
+    conn: sqlite3.Connection,
+    section: Section,
+    me: str | None,
+    today: date,
+    search: str,
+    offset: int,
+    limit: int,
+) -> list[AlertListRow]:
+    """Rows `offset` to `offset + limit` of a section (with the search), in the inbox's order,
+    for a table that pages: no section is cut at `LIST_LIMIT` this way."""
+    return list_matching(conn, compile_filter(section.filter, me, today), search, limit, offset)
 
 
 def alert_source(conn: sqlite3.Connection, alert_id: str) -> str | None:

@@ -193,22 +193,39 @@ class MonthClient(NamedTuple):
     """The MRR the points were computed from."""
 
 
-def month_clients(conn: sqlite3.Connection, month: date, side: str) -> list[MonthClient]:
-    """The clients behind one month's credit: `side` is "total" (every kind), "gained"
-    (new, increased) or "lost" (expired, decreased). Biggest amounts first."""
+def _month_sql(month: date, side: str) -> tuple[str, list[object]]:
     if side not in SIDES:
         raise ValueError(f"side must be one of {', '.join(SIDES)}, not {side!r}")
     kinds = {"total": GAINED_KINDS + LOST_KINDS, "gained": GAINED_KINDS, "lost": LOST_KINDS}[side]
     start = _month_start(month)
-    rows = conn.execute(
-        "SELECT e.client_id, c.name, e.kind, sum(e.points), sum(e.mrr_basis_cents) "
+    sql = (
         "FROM credit_event e LEFT JOIN client c ON c.id = e.client_id "
         f"WHERE e.month >= ? AND e.month < ? AND e.kind IN ({', '.join('?' * len(kinds))}) "
-        "GROUP BY e.client_id, e.kind "
-        "ORDER BY abs(sum(e.points)) DESC, sum(e.mrr_basis_cents) DESC, c.name, e.client_id",
-        (start.isoformat(), _add_months(start, 1).isoformat(), *kinds),
+        "GROUP BY e.client_id, e.kind"
+    )
+    return sql, [start.isoformat(), _add_months(start, 1).isoformat(), *kinds]
+
+
+def month_clients(
+    conn: sqlite3.Connection, month: date, side: str, offset: int = 0, limit: int = -1
+) -> list[MonthClient]:
+    """The clients behind one month's credit: `side` is "total" (every kind), "gained"
+    (new, increased) or "lost" (expired, decreased). Biggest amounts first; `offset` and
+    `limit` (-1: all) read one page of them."""
+    sql, params = _month_sql(month, side)
+    rows = conn.execute(
+        "SELECT e.client_id, c.name, e.kind, sum(e.points), sum(e.mrr_basis_cents) "
+        f"{sql} ORDER BY abs(sum(e.points)) DESC, sum(e.mrr_basis_cents) DESC, c.name, "
+        "e.client_id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
     )
     return [MonthClient(*values) for values in rows]
+
+
+def month_client_count(conn: sqlite3.Connection, month: date, side: str) -> int:
+    """How many rows `month_clients` lists for this month and side."""
+    sql, params = _month_sql(month, side)
+    return conn.execute(f"SELECT count(*) FROM (SELECT 1 {sql})", params).fetchone()[0]
 
 
 # What expires next.

@@ -576,10 +576,10 @@ class ClientsScreen(PartnerOpsScreen):
 
     @on(ClientTable.SortClicked)
     def _header_clicked(self, event: ClientTable.SortClicked) -> None:
-        if event.column == self.query_state.sort:
+        if event.sort == self.query_state.sort:
             self.action_reverse_sort()
         else:
-            self.sort_by(event.column)
+            self.sort_by(event.sort)
 
     # The detail panel.
 
@@ -754,6 +754,7 @@ class ClientsScreen(PartnerOpsScreen):
             action,
             args,
             done=f"{done} — waiting to sync{self._undo_hint()}",
+            undo_label=done.removeprefix("Queued: "),
             error_title="Could not queue the action",
         )
 

@@ -7,20 +7,23 @@ the server, so they are shown through `safe_text`/`literal`, never as markup.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from console.text import literal, safe_text
+from console.widgets.safe_select import SafeOptionList
 from local_store.queries import Employee
 
 CANCEL = Binding(
@@ -28,7 +31,22 @@ CANCEL = Binding(
 )
 
 
-class Dialog(ModalScreen[object]):
+class DismissOnce(Screen[Any]):
+    """A screen that closes once: put it after `ModalScreen` in the bases (Textual's CSS type
+    names follow the first base only).
+
+    Two keys queued at once (enter, enter) can each ask a modal to close; the second asked
+    after the first had popped it, and Textual 8.2.8 then popped the screen under it (and
+    ran the answer's callback twice). Found by the storm test.
+    """
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        if self.app.screen is not self:
+            return AwaitComplete(asyncio.sleep(0))
+        return super().dismiss(result)
+
+
+class Dialog(ModalScreen[object], DismissOnce):
     """A centred dialog (its `.dialog` box); escape or Cancel closes it with None."""
 
     DEFAULT_CSS = """
@@ -172,7 +190,7 @@ class PersonDialog(Dialog):
             options.append(Option(prompt, id=person.email))
         with Vertical(classes="dialog", id="person-dialog"):
             yield self.heading(self.verb, self.subject)
-            yield OptionList(*options, id="person-options")
+            yield SafeOptionList(*options, id="person-options")
             yield Label("enter picks · escape cancels", classes="dialog-hint")
 
     def on_mount(self) -> None:

@@ -15,14 +15,16 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from console.screens.dialogs import DismissOnce
+
 MOVING_KEYS = frozenset(
     {"up", "down", "pageup", "pagedown", "home", "end", "ctrl+home", "ctrl+end", "tab", "shift+tab"}
 )
 """Keys that move a cursor or the focus the same way in every list: one line says them all."""
 MOVING_NOTE = (
     "↑ ↓ pgup pgdn home end move in a list (and home/end pick the first and latest month on "
-    "the chart); tab and shift+tab move between parts of the screen; ctrl+c copies "
-    "selected text."
+    "the chart); ← → scroll a wide list; tab and shift+tab move between parts of the screen; "
+    "ctrl+c copies selected text."
 )
 
 
@@ -48,13 +50,14 @@ def _console_widgets(screen: Screen) -> Iterable[DOMNode]:
 def meaningful(bindings: Iterable[Binding]) -> list[tuple[list[str], Binding]]:
     """The console's own bindings (those with an id: Textual's stock widget keys have none),
     one row per id with all its keys, without the keys `MOVING_NOTE` covers or the screen's
-    generic field keys."""
+    generic field and list keys (the list's own moves are the ones `MOVING_NOTE` names)."""
     rows: dict[str, tuple[list[str], Binding]] = {}
     for binding in bindings:
         if (
             not binding.id
             or not binding.description
             or binding.id.startswith("screen.")
+            or (binding.id.startswith("table.") and binding.id != "table.open")
             or binding.key in MOVING_KEYS
         ):
             continue
@@ -64,7 +67,7 @@ def meaningful(bindings: Iterable[Binding]) -> list[tuple[list[str], Binding]]:
     return list(rows.values())
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ModalScreen[None], DismissOnce):
     DEFAULT_CSS = """
     HelpScreen {
         align: center middle;

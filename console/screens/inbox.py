@@ -1,16 +1,18 @@
 """Inbox: alerts as a triage queue, in sections defined by filters (PRODUCT.md §2).
 
 Sections come from the profile (`[inbox] sections`) or the archetype's defaults. A worker reads
-every section's count and the current section's rows (at most `LIST_LIMIT`, most urgent first)
-into a stock `DataTable`; another reads the selected alert's detail. Triage runs in a worker
-with its own write connection: backend alerts through the outbox (sent at the next sync),
-local alerts applied here only, since the backend does not know them.
+every section's count and the current section's first page; the virtual table reads further
+pages (filter, search and order in SQL, `local_store.alerts.section_page`) as they come into
+view, so "Everything open" lists every open alert. Another worker reads the selected alert's
+detail. Triage goes through the
+app's one serial writer (`console.local_writes`): backend alerts through the outbox (sent at
+the next sync), local alerts applied here only, since the backend does not know them.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import partial
 from typing import ClassVar
@@ -22,34 +24,57 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from console.local_writes import LocalWrite
 from console.screens.base import PaletteCommand, PartnerOpsScreen
 from console.screens.dialogs import NoteDialog, PersonChoice, PersonDialog
 from console.screens.snooze_dialog import SnoozeChoice, SnoozeModal
-from console.text import literal, safe_text
+from console.text import safe_text
 from console.widgets.alert_detail import detail_text, section_prompt
+from console.widgets.safe_select import SafeOptionList
+from console.widgets.virtual_table import PAGE_SIZE, Column, RowsView, VirtualTable
 from local_store.alert_filter import Section, inbox_sections
 from local_store.alerts import (
     AlertDetail,
     AlertListRow,
     alert_detail,
     section_counts,
+    section_page,
     section_rows,
 )
 from local_store.health import SettingsError
 from local_store.queries import Employee, employees
 
-COLUMNS = (
-    ("severity", "Severity", 9),
-    ("impact", "Impact", 7),  # the default order: local_store.impact
-    ("client", "Client", 22),
-    ("title", "Title", 38),
-    ("due", "Due", 10),
-    ("status", "Status", 12),
-    ("source", "From", 7),
-    ("assignee", "Assignee", 18),
+SEVERITY_TONES = {"critical": "error", "warning": "warning", "info": "muted"}
+
+# Priorities choose what shows when the width is short: the title always shows, with Due and
+# Status next.
+COLUMNS: tuple[Column[AlertListRow], ...] = (
+    Column(
+        "severity",
+        "Severity",
+        8,
+        lambda r: r.severity,
+        tone=lambda r: SEVERITY_TONES.get(r.severity),
+        priority=30,
+    ),
+    # What is at stake (local_store.impact): the inbox's default order, highest first.
+    Column("impact", "Impact", 7, lambda r: f"{r.impact:,.0f}", "right", priority=25),
+    Column("client", "Client", 22, lambda r: r.client_name, priority=20, min_width=14),
+    Column("title", "Title", 38, lambda r: r.title, flex=True, min_width=20),
+    Column("due", "Due", 10, lambda r: r.due_date.isoformat() if r.due_date else None, priority=5),
+    Column("status", "Status", 12, lambda r: r.status, priority=10),
+    Column(
+        "source",
+        "From",
+        7,
+        lambda r: r.source,
+        tone=lambda r: "muted" if r.source == "backend" else None,
+        priority=60,
+    ),
+    Column("assignee", "Assignee", 18, lambda r: r.assignee, priority=50, min_width=12),
 )
 VERBS = {
     "acknowledge": "Acknowledged",
@@ -75,24 +100,41 @@ _TABLE_ACTIONS = frozenset(
 )
 
 
+def _triage_step(
+    action: str, alert_id: str, args: tuple[object, ...], conn: sqlite3.Connection
+) -> object:
+    # Imported here: triage pulls in SQLModel through the outbox, off the first paint.
+    from local_store import alert_triage
+
+    return getattr(alert_triage, action)(conn, alert_id, *args)
+
+
 def _key(name: str, action: str, label: str, tooltip: str, *, show: bool = True) -> Binding:
     return Binding(
         name, action, label, show=show, id=f"inbox.{action.replace('_', '-')}", tooltip=tooltip
     )
 
 
-class AlertTable(DataTable[Text]):
+class AlertTable(VirtualTable[AlertListRow]):
     """The section's alerts; `enter` opens the alert's client."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "enter",
-            "select_cursor",
+            "open",
             "Open client",
             id="inbox.open",
             tooltip="Select the alert's client on the Clients screen.",
         ),
     ]
+
+    def __init__(self, selected: Callable[[str], bool], *, id: str | None = None) -> None:
+        super().__init__(
+            COLUMNS,
+            row_id=lambda row: row.id,
+            marker=lambda row: ("●", "accent") if selected(row.id) else (" ", None),
+            id=id,
+        )
 
 
 class InboxScreen(PartnerOpsScreen):
@@ -182,13 +224,23 @@ class InboxScreen(PartnerOpsScreen):
 
     class Loaded(Message):
         def __init__(
-            self, generation: int, counts: list[int], count: int, rows: list[AlertListRow]
+            self,
+            generation: int,
+            counts: list[int] | None,
+            count: int,
+            first_page: list[AlertListRow],
+            section: Section,
+            search: str,
+            today: date,
         ) -> None:
             super().__init__()
             self.generation = generation
             self.counts = counts
             self.count = count
-            self.rows = rows
+            self.first_page = first_page
+            self.section = section
+            self.search = search
+            self.today = today
 
     class DetailLoaded(Message):
         def __init__(self, alert_id: str, detail: AlertDetail | None) -> None:
@@ -202,24 +254,18 @@ class InboxScreen(PartnerOpsScreen):
             self.row = row
             self.people = people
 
-    class TriageDone(Message):
-        def __init__(self, verb: str, subject: str, done: list[str], errors: list[str]) -> None:
-            super().__init__()
-            self.verb = verb
-            self.subject = subject
-            """The alert's title when the action was on one alert."""
-            self.done = done
-            self.errors = errors
-
     def __init__(self) -> None:
         super().__init__()
         self.sections: tuple[Section, ...] = ()
         self.section_index = 0
         self.search = ""
-        self.rows: list[AlertListRow] = []
-        self.selected: set[str] = set()
+        self.selected: dict[str, AlertListRow] = {}
+        """Alerts chosen for a bulk action, in the order chosen."""
         self.detail: AlertDetail | None = None
         self._generation = 0
+        self._count = 0
+        self._keep_alert: str | None = None
+        self._counted = False
         self._problem: str | None = None
 
     # Layout.
@@ -244,7 +290,7 @@ class InboxScreen(PartnerOpsScreen):
             yield Static(self._problem or app.cache.problem or "", id="empty-state", markup=False)
             return
         with Horizontal(id="inbox-body"):
-            yield OptionList(
+            yield SafeOptionList(
                 *(Option(Text(section.name)) for section in self.sections), id="inbox-sections"
             )
             with Vertical(id="inbox-main"):
@@ -253,7 +299,7 @@ class InboxScreen(PartnerOpsScreen):
                         placeholder="/ filter this section", id="inbox-search", compact=True
                     )
                     yield Label(id="inbox-count", classes="search-count")
-                yield AlertTable(id="inbox-alerts", cursor_type="row", zebra_stripes=True)
+                yield AlertTable(lambda alert_id: alert_id in self.selected, id="inbox-alerts")
                 yield Static("", id="inbox-empty", markup=False)
                 with VerticalScroll(id="inbox-detail-box"):
                     yield Static(id="inbox-detail", markup=False)
@@ -265,12 +311,8 @@ class InboxScreen(PartnerOpsScreen):
     def on_mount(self) -> None:
         super().on_mount()
         if self.showing:
-            table = self.table
-            for key, label, width in COLUMNS:
-                table.add_column(label, key=key, width=width)
             self.query_one("#inbox-sections", OptionList).highlighted = 0
-            table.focus()
-            self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill_table())
+            self.table.focus()
             self._run_query()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -284,11 +326,20 @@ class InboxScreen(PartnerOpsScreen):
     def section(self) -> Section:
         return self.sections[self.section_index]
 
+    @property
+    def rows(self) -> Sequence[AlertListRow]:
+        """The section's rows, read page by page from the cache as they are asked for."""
+        return RowsView(self.table) if self.showing else ()
+
     # Reading the cache.
 
-    def _run_query(self) -> None:
+    def _run_query(self, *, data_changed: bool = False) -> None:
+        """Read the section again; the cursor starts at the top unless `reload` keeps it.
+        Every section's count is read again only when the data changed (or never was)."""
         self._generation += 1
-        self._load(self._generation, self.sections, self.section, self.search, self.today)
+        sections = self.sections if data_changed or not self._counted else ()
+        self._counted = True
+        self._load(self._generation, sections, self.section, self.search, self.today)
 
     # Not exclusive: a cancelled thread worker still runs to its end, so cancelling buys
     # nothing; the generation (and, for the detail, the alert id) drops stale answers.
@@ -302,76 +353,86 @@ class InboxScreen(PartnerOpsScreen):
         today: date,
     ) -> None:
         with self.console_app.cache.borrow() as conn:
-            counts = section_counts(conn, sections, self.me, today)
-            count, rows = section_rows(conn, section, self.me, today, search)
-        self.post_message(self.Loaded(generation, counts, count, rows))
+            counts = section_counts(conn, sections, self.me, today) if sections else None
+            count, first_page = section_rows(conn, section, self.me, today, search, PAGE_SIZE)
+        self.post_message(
+            self.Loaded(generation, counts, count, first_page, section, search, today)
+        )
+
+    def _fetch_page(
+        self, section: Section, search: str, today: date, offset: int, limit: int
+    ) -> Sequence[AlertListRow]:
+        # On the UI thread, while drawing: one page of the section in SQL.
+        try:
+            conn = self.console_app.cache.ui
+            return section_page(conn, section, self.me, today, search, offset, limit)
+        except sqlite3.DatabaseError as exc:
+            # An exception while drawing would end the app.
+            self.notify(
+                f"{type(exc).__name__}: {exc}",
+                title="Could not read the cache",
+                severity="error",
+                markup=False,
+            )
+            return []
 
     @on(Loaded)
     def _show_loaded(self, message: Loaded) -> None:
+        # Counts are shown even from an answer overtaken by a newer query, which has none.
+        if message.counts is not None:
+            options = self.query_one("#inbox-sections", OptionList)
+            counts = zip(self.sections, message.counts, strict=True)
+            for index, (section, count) in enumerate(counts):
+                options.replace_option_prompt_at_index(index, section_prompt(section.name, count))
         if message.generation != self._generation:
             return
-        options = self.query_one("#inbox-sections", OptionList)
-        for index, (section, count) in enumerate(zip(self.sections, message.counts, strict=True)):
-            prompt = section_prompt(section.name, count)
-            options.replace_option_prompt_at_index(index, prompt)
-        self.rows = message.rows
-        present = {row.id for row in self.rows}
-        self.selected &= present
-        shown = len(self.rows)
-        count_text = f"{message.count:,} alert{'' if message.count == 1 else 's'}"
-        if shown < message.count:
-            count_text = f"first {shown:,} of {message.count:,} alerts"
-        self.query_one("#inbox-count", Label).update(count_text)
-        self._fill_table()
+        table = self.table
+        keep, self._keep_alert = self._keep_alert, None
+        previous = table.cursor_row
+        table.show(
+            message.count,
+            partial(self._fetch_page, message.section, message.search, message.today),
+            message.first_page,
+        )
+        if keep is not None:
+            at_previous = table.row_at(previous)
+            if at_previous is not None and at_previous.id == keep:
+                table.move_cursor(previous)
+            elif (found := table.index_of(keep)) is not None:
+                table.move_cursor(found)
+            else:
+                table.move_cursor(min(previous, message.count - 1))
+        self._count = message.count
+        self._show_count()
         empty = self.query_one("#inbox-empty", Static)
-        empty.display = not self.rows
+        empty.display = not message.count
         empty.update(
             f"Nothing matches “{self.search}” in this section."
             if self.search
             else "Nothing to triage in this section."
         )
-        self.table.display = bool(self.rows)
+        table.display = bool(message.count)
         self._show_cursor_detail()
 
-    def _fill_table(self) -> None:
-        if not self.showing:
-            return
-        table = self.table
-        keep = row.id if (row := self._cursor_row()) else None
-        table.clear()
-        colours = self.app.get_css_variables()
-        severity_styles = {
-            "critical": f"bold {colours['text-error']}",
-            "warning": colours["text-warning"],
-            "info": "dim",
-        }
-        widths = [width for _, _, width in COLUMNS]
-        for row in self.rows:
-            mark = ("●", colours["text-accent"]) if row.id in self.selected else " "
-            cells = [
-                Text.assemble(mark, (row.severity, severity_styles.get(row.severity, ""))),
-                Text(f"{row.impact:,.0f}", justify="right"),
-                literal(row.client_name or "—"),
-                literal(row.title),
-                Text(row.due_date.isoformat() if row.due_date else "—"),
-                Text(row.status),
-                Text(row.source, style="dim" if row.source == "backend" else ""),
-                literal(row.assignee) if row.assignee else Text("—", style="dim"),
-            ]
-            for cell, width in zip(cells, widths, strict=True):
-                cell.truncate(width, overflow="ellipsis")
-            table.add_row(*cells, key=row.id)
-        index = next((i for i, r in enumerate(self.rows) if r.id == keep), 0)
-        if self.rows:
-            table.move_cursor(row=min(index, len(self.rows) - 1), animate=False)
+    def _show_count(self) -> None:
+        count = self._count
+        text = f"{count:,} alert{'' if count == 1 else 's'}"
+        if self.selected:
+            text += f" · {len(self.selected):,} selected"
+        self.query_one("#inbox-count", Label).update(text)
 
     def _cursor_row(self) -> AlertListRow | None:
-        if not self.showing or not self.rows:
+        if not self.showing or not self.table.display:
             return None
-        row = self.table.cursor_row
-        return self.rows[row] if 0 <= row < len(self.rows) else None
+        return self.table.cursor_value
 
-    @on(DataTable.RowHighlighted, "#inbox-alerts")
+    def move_cursor_to(self, alert_id: str) -> None:
+        """Put the cursor on an alert near the top of the section (nothing if it is not)."""
+        index = self.table.index_of(alert_id)
+        if index is not None:
+            self.table.move_cursor(index)
+
+    @on(AlertTable.Highlighted, "#inbox-alerts")
     def _highlighted(self) -> None:
         self._show_cursor_detail()
 
@@ -400,20 +461,27 @@ class InboxScreen(PartnerOpsScreen):
 
     def reload(self) -> None:
         if self.showing:
-            self._run_query()
+            # The same alerts read again (after a write or a sync): the cursor stays on its own.
+            row = self._cursor_row()
+            self._keep_alert = row.id if row else None
+            self._run_query(data_changed=True)
 
     # Sections and search.
 
     @on(OptionList.OptionHighlighted, "#inbox-sections")
     def _section_picked(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option_index != self.section_index:
+        # Only the user's own moves in the list arrive here (`show_section` moves it with the
+        # message prevented), and a stale one (the list has moved on) is dropped: answering
+        # either would move the list again, and two `]` in a row flipped it for ever.
+        if event.option_index == event.option_list.highlighted != self.section_index:
             self.show_section(event.option_index)
 
     def show_section(self, index: int) -> None:
         self.section_index = index % len(self.sections)
         options = self.query_one("#inbox-sections", OptionList)
         if options.highlighted != self.section_index:
-            options.highlighted = self.section_index
+            with options.prevent(OptionList.OptionHighlighted):
+                options.highlighted = self.section_index
         self.selected.clear()
         self._run_query()
 
@@ -440,8 +508,8 @@ class InboxScreen(PartnerOpsScreen):
 
     # Opening.
 
-    @on(DataTable.RowSelected, "#inbox-alerts")
-    async def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(AlertTable.Opened, "#inbox-alerts")
+    async def _row_selected(self, event: AlertTable.Opened) -> None:
         row = self._cursor_row()
         if row is not None and row.client_id:
             await self.console_app.jump_to_client(row.client_id)
@@ -455,22 +523,22 @@ class InboxScreen(PartnerOpsScreen):
 
     # Triage.
 
-    def _targets(self) -> tuple[str, ...]:
-        """The selected alerts in list order, else the one under the cursor."""
+    def _targets(self) -> tuple[AlertListRow, ...]:
+        """The selected alerts in the order chosen, else the one under the cursor."""
         if self.selected:
-            return tuple(row.id for row in self.rows if row.id in self.selected)
+            return tuple(self.selected.values())
         row = self._cursor_row()
-        return (row.id,) if row else ()
+        return (row,) if row else ()
 
     def action_toggle_select(self) -> None:
         row = self._cursor_row()
         if row is None:
             return
-        self.selected ^= {row.id}
-        cursor = self.table.cursor_row
-        self._fill_table()
-        if cursor + 1 < len(self.rows):
-            self.table.move_cursor(row=cursor + 1, animate=False)
+        if self.selected.pop(row.id, None) is None:
+            self.selected[row.id] = row
+        self.table.redraw_rows()
+        self.table.action_cursor_down()
+        self._show_count()
 
     def action_acknowledge(self) -> None:
         if targets := self._targets():
@@ -488,7 +556,7 @@ class InboxScreen(PartnerOpsScreen):
         def picked(choice: object) -> None:
             if isinstance(choice, SnoozeChoice):
                 author = self.me or "partnerops"
-                self._apply("snooze", (row.id,), (choice.until, choice.reason, author))
+                self._apply("snooze", (row,), (choice.until, choice.reason, author))
 
         self.app.push_screen(SnoozeModal(row.title, self.today), picked)
 
@@ -499,7 +567,7 @@ class InboxScreen(PartnerOpsScreen):
 
         def written(text: object) -> None:
             if isinstance(text, str):
-                self._apply("add_note", (row.id,), (text, self.me or "partnerops"))
+                self._apply("add_note", (row,), (text, self.me or "partnerops"))
 
         self.app.push_screen(NoteDialog(row.title), written)
 
@@ -518,61 +586,33 @@ class InboxScreen(PartnerOpsScreen):
 
         def picked(choice: object) -> None:
             if isinstance(choice, PersonChoice):
-                self._apply("assign", (row.id,), (choice.email,))
+                self._apply("assign", (row,), (choice.email,))
 
         self.app.push_screen(
             PersonDialog("Assign", row.title, message.people, row.assignee), picked
         )
 
-    def _apply(self, action: str, alert_ids: Sequence[str], args: tuple[object, ...]) -> None:
-        titles = {row.id: row.title for row in self.rows}
-        subject = titles.get(alert_ids[0], alert_ids[0]) if len(alert_ids) == 1 else ""
-        self._write(action, subject, alert_ids, args)
-
-    @work(thread=True, group="inbox-triage", exit_on_error=False)
-    def _write(
-        self, action: str, subject: str, alert_ids: Sequence[str], args: tuple[object, ...]
+    def _apply(
+        self, action: str, targets: Sequence[AlertListRow], args: tuple[object, ...]
     ) -> None:
-        # Imported here: the first paint must not wait on the write path.
-        from local_store import alert_triage
-        from local_store.database import CacheError, connect
-
-        done: list[str] = []
-        errors: list[str] = []
-        try:
-            # The cache reader's connections are for reading; a write gets its own.
-            conn = connect(self.console_app.cache.path)
-        except CacheError as exc:
-            self.post_message(self.TriageDone(action, subject, [], [str(exc)]))
-            return
-        try:
-            for alert_id in alert_ids:
-                try:
-                    done.append(getattr(alert_triage, action)(conn, alert_id, *args))
-                except (LookupError, ValueError, sqlite3.DatabaseError) as exc:
-                    errors.append(str(exc))
-        finally:
-            conn.close()
-        self.post_message(self.TriageDone(action, subject, done, errors))
-
-    @on(TriageDone)
-    def _triage_done(self, message: TriageDone) -> None:
-        if message.errors:
-            more = f" (and {len(message.errors) - 1} more)" if len(message.errors) > 1 else ""
-            self.notify(
-                message.errors[0] + more,
-                title="Could not apply the action",
-                severity="error",
-                markup=False,
+        """Queue the triage behind every write asked for before it (`console.local_writes`)."""
+        what = f"“{safe_text(targets[0].title)}”" if len(targets) == 1 else f"{len(targets)} alerts"
+        clients = sorted({row.client_name for row in targets if row.client_name})
+        of = ""
+        if clients:
+            shown = ", ".join(safe_text(name) for name in clients[:3])
+            of = f" of {shown}" + (f" and {len(clients) - 3} more" if len(clients) > 3 else "")
+        steps = tuple(partial(_triage_step, action, row.id, args) for row in targets)
+        self.selected.clear()
+        self.table.redraw_rows()
+        self.console_app.write_locally(
+            LocalWrite(
+                steps,
+                done=f"{VERBS[action]} {what} (u undoes)",
+                undo_label=f"{VERBS[action].lower()} {what}{of}",
+                error_title="Could not apply the action",
             )
-        if message.done:
-            count = len(message.done)
-            what = f"“{safe_text(message.subject)}”" if message.subject else f"{count} alerts"
-            self.notify(f"{VERBS[message.verb]} {what} (u undoes)", markup=False)
-            self.selected.clear()
-            app = self.console_app
-            app.data_generation += 1  # this screen and the others read the cache again
-            app.refresh_status()
+        )
 
     # The command palette.
 

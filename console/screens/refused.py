@@ -160,6 +160,7 @@ class RefusedDialog(Dialog):
             "dismiss_refused",
             (entry.key,),
             done=f"Dismissed: {entry.kind.replace('_', ' ')} on {safe_text(entry.target_id)}.",
+            undo_label=None,
             error_title="Could not dismiss",
         )
 
@@ -171,5 +172,6 @@ class RefusedDialog(Dialog):
             "dismiss_all_refused",
             (),
             done=f"Dismissed {count} refused action{'s' if count != 1 else ''}.",
+            undo_label=None,
             error_title="Could not dismiss",
         )

@@ -1,11 +1,13 @@
 """Renewals: upcoming renewal decisions in a 30 to 120-day window (PRODUCT.md §2).
 
-At most a few thousand renewals fall in a 120-day window, so a stock `DataTable` holds them;
-a worker reads them and the UI thread only fills the table.
+A worker counts the window's renewals and reads their totals and first page; the virtual table
+reads further pages (sorted and filtered in SQL) as they come into view, so a window of 30,000
+renewals shows as fast as one of 30.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
@@ -20,11 +22,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, OptionList, Select, Static
+from textual.widgets import Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from console.screens.base import PaletteCommand, PartnerOpsScreen
+from console.screens.dialogs import DismissOnce
 from console.text import format_money, literal
+from console.widgets.safe_select import SafeOptionList, SafeSelect
+from console.widgets.virtual_table import PAGE_SIZE, Column, RowsView, VirtualTable
 from local_store.renewals import (
     COMMUNICATION_OWNERS,
     STATUSES,
@@ -34,7 +39,7 @@ from local_store.renewals import (
     RenewalQuery,
     RenewalTotals,
     renewal_owners,
-    renewal_rows,
+    renewal_page,
     renewal_totals,
 )
 
@@ -73,19 +78,86 @@ _TABLE_ACTIONS = frozenset(
 ANY = "any"
 """The filter selects' "no filter" value (None cannot be a Select value)."""
 
-# (key, label, width, sort key or None, right-aligned)
-COLUMNS: tuple[tuple[str, str, int, str | None, bool], ...] = (
-    ("client", "Client", 20, "client", False),
-    ("products", "Products renewing", 17, None, False),
-    ("renewal_date", "Renewal", 10, "renewal_date", False),
-    ("deadline", "Deadline", 10, "deadline", False),
-    ("days_left", "Days left", 9, "deadline", True),
-    ("status", "Status", 16, None, False),
-    ("mrr", "MRR now", 8, "mrr", True),
-    ("mrr_change", "Change", 8, "mrr_change", True),
-    ("communication_owner", "Comms", 7, None, False),
-    ("renewal_manager", "HubSpot manager", 15, None, False),
-    ("last_active", "Last active", 14, None, False),
+
+def _days_tone(row: RenewalListRow) -> str | None:
+    if row.status != "pending":
+        return "muted"
+    if row.days_left <= URGENT_DAYS:
+        return "error"
+    return "warning" if row.days_left <= SOON_DAYS else None
+
+
+def _change_tone(row: RenewalListRow) -> str | None:
+    if row.mrr_change_cents < 0:
+        return "error"
+    return "success" if row.mrr_change_cents > 0 else None
+
+
+# Priorities: at 80 columns Client, Status (whole), Days left, MRR and Change show first.
+COLUMNS: tuple[Column[RenewalListRow], ...] = (
+    Column("client", "Client", 20, lambda r: r.client_name, sort="client", min_width=14),
+    Column("products", "Products renewing", 17, lambda r: r.products, priority=60, min_width=12),
+    Column(
+        "renewal_date",
+        "Renewal",
+        10,
+        lambda r: r.renewal_date.isoformat(),
+        sort="renewal_date",
+        priority=30,
+    ),
+    Column(
+        "deadline",
+        "Deadline",
+        10,
+        lambda r: r.decision_deadline.isoformat(),
+        sort="deadline",
+        priority=40,
+    ),
+    Column(
+        "days_left",
+        "Days left",
+        11,
+        lambda r: str(r.days_left),
+        "right",
+        sort="deadline",
+        tone=_days_tone,
+        priority=10,
+    ),
+    Column("status", "Status", 16, lambda r: STATUS_LABELS.get(r.status, r.status), priority=5),
+    Column(
+        "mrr",
+        "MRR now",
+        9,
+        lambda r: format_money(r.mrr_now_cents),
+        "right",
+        sort="mrr",
+        priority=20,
+    ),
+    Column(
+        "mrr_change",
+        "Change",
+        9,
+        lambda r: signed_money(r.mrr_change_cents),
+        "right",
+        sort="mrr_change",
+        tone=_change_tone,
+        priority=25,
+    ),
+    Column(
+        "communication_owner",
+        "Comms",
+        8,
+        lambda r: OWNER_LABELS.get(r.communication_owner, r.communication_owner),
+        priority=35,
+    ),
+    Column("renewal_manager", "HubSpot manager", 15, lambda r: r.renewal_manager, priority=70),
+    Column(
+        "last_active",
+        "Last active",
+        14,
+        lambda r: r.last_active_name or r.last_active_employee,
+        priority=80,
+    ),
 )
 
 
@@ -106,21 +178,24 @@ def totals_text(totals: RenewalTotals, window_days: int) -> str:
     )
 
 
-class RenewalTable(DataTable[Text]):
-    """The renewals table; `enter` (or a click on the selected row) opens the client."""
+class RenewalTable(VirtualTable[RenewalListRow]):
+    """The renewals table; `enter` (or a double click) opens the client."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "enter",
-            "select_cursor",
+            "open",
             "Open",
             id="renewals.open",
             tooltip="Select the renewal's client on the Clients screen.",
         ),
     ]
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(COLUMNS, row_id=lambda row: row.renewal_id, id=id)
 
-class CommunicationOwnerModal(ModalScreen[str | None]):
+
+class CommunicationOwnerModal(ModalScreen[str | None], DismissOnce):
     """Asks who talks to a client about its renewal; dismissed with the choice or None."""
 
     DEFAULT_CSS = """
@@ -179,7 +254,7 @@ class CommunicationOwnerModal(ModalScreen[str | None]):
                 ),
                 markup=False,
             )
-            yield OptionList(
+            yield SafeOptionList(
                 *(Option(f"{OWNER_LABELS[o]}", id=o) for o in COMMUNICATION_OWNERS),
                 id="comms-owner-options",
                 compact=True,
@@ -305,25 +380,29 @@ class RenewalsScreen(PartnerOpsScreen):
     ]
 
     class Loaded(Message):
-        """A query's rows, totals and the owners for the filter, read by a worker."""
+        """A query's count, first page, totals and the owners for the filter, read by a worker."""
 
         def __init__(
             self,
             generation: int,
-            rows: Sequence[RenewalListRow],
+            query: RenewalQuery,
+            today: date,
+            first_page: Sequence[RenewalListRow],
             totals: RenewalTotals,
-            owners: Sequence[RenewalOwner],
+            owners: Sequence[RenewalOwner] | None,
         ) -> None:
             super().__init__()
             self.generation = generation
-            self.rows = rows
+            self.query = query
+            self.today = today
+            self.first_page = first_page
             self.totals = totals
             self.owners = owners
+            """None when they were not read again (the data has not changed)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.query_state = RenewalQuery()
-        self.rows: list[RenewalListRow] = []
         self._generation = 0
         self._owners: tuple[RenewalOwner, ...] | None = None
         self._keep_selection: str | None = None
@@ -340,7 +419,7 @@ class RenewalsScreen(PartnerOpsScreen):
             return
         query = self.query_state
         with Horizontal(id="renewal-filters"):
-            yield Select(
+            yield SafeSelect(
                 [(f"Next {days} days", days) for days in WINDOWS],
                 value=query.window_days,
                 allow_blank=False,
@@ -348,7 +427,7 @@ class RenewalsScreen(PartnerOpsScreen):
                 id="renewal-window",
                 tooltip="Renewals dated from today to this many days ahead (w).",
             )
-            yield Select(
+            yield SafeSelect(
                 self._owner_options(()),
                 value=ANY,
                 allow_blank=False,
@@ -356,7 +435,7 @@ class RenewalsScreen(PartnerOpsScreen):
                 id="renewal-owner",
                 tooltip="Only renewals of clients this partner employee owns (m: mine).",
             )
-            yield Select(
+            yield SafeSelect(
                 [("Any status", ANY), *((STATUS_LABELS[s], s) for s in STATUSES)],
                 value=ANY,
                 allow_blank=False,
@@ -364,7 +443,7 @@ class RenewalsScreen(PartnerOpsScreen):
                 id="renewal-status",
                 tooltip="Only renewals with this status.",
             )
-            yield Select(
+            yield SafeSelect(
                 [("Comms: either", ANY), *((f"Comms: {OWNER_LABELS[o]}", o) for o in OWNER_LABELS)],
                 value=ANY,
                 allow_blank=False,
@@ -373,14 +452,12 @@ class RenewalsScreen(PartnerOpsScreen):
                 tooltip="Only renewals whose client hears from the partner, or from HubSpot.",
             )
         yield Label(id="renewal-totals", markup=False)
-        table = RenewalTable(id="renewal-table", cursor_type="row", fixed_columns=1)
-        yield table
+        yield RenewalTable(id="renewal-table")
         yield Static(id="renewal-empty", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
         if self._showing_table:
-            self.app.theme_changed_signal.subscribe(self, self._theme_changed)
             self.table.focus()
             self._run_query()
 
@@ -395,11 +472,17 @@ class RenewalsScreen(PartnerOpsScreen):
         return self.query_one(RenewalTable)
 
     @property
+    def rows(self) -> Sequence[RenewalListRow]:
+        """The rows shown, read page by page from the cache as they are asked for."""
+        if not self._showing_table:
+            return ()
+        return RowsView(self.table)
+
+    @property
     def selected(self) -> RenewalListRow | None:
-        if not self._showing_table or not self.rows or not self.table.display:
+        if not self._showing_table or not self.table.display:
             return None
-        row = self.table.cursor_row
-        return self.rows[row] if 0 <= row < len(self.rows) else None
+        return self.table.cursor_value
 
     def _today(self) -> date:
         # The app's clock, so tests and snapshots see a fixed day; the user's local date.
@@ -407,89 +490,64 @@ class RenewalsScreen(PartnerOpsScreen):
 
     # Reading the cache.
 
-    def _run_query(self) -> None:
+    def _run_query(self, *, data_changed: bool = False) -> None:
         self._generation += 1
-        self._load(self._generation, self.query_state, self._today())
+        # The owner filter's choices scan every renewal: read them only when the data changed.
+        with_owners = data_changed or self._owners is None
+        self._load(self._generation, self.query_state, self._today(), with_owners)
 
     @work(thread=True, exclusive=True, group="renewals-query", exit_on_error=False)
-    def _load(self, generation: int, query: RenewalQuery, today: date) -> None:
+    def _load(self, generation: int, query: RenewalQuery, today: date, with_owners: bool) -> None:
         with self.console_app.cache.borrow() as conn:
-            rows = list(renewal_rows(conn, query, today))
             totals = renewal_totals(conn, query, today)
-            owners = renewal_owners(conn)
-        self.post_message(self.Loaded(generation, rows, totals, owners))
+            first_page = renewal_page(conn, query, today, 0, PAGE_SIZE)
+            owners = renewal_owners(conn) if with_owners else None
+        self.post_message(self.Loaded(generation, query, today, first_page, totals, owners))
+
+    def _fetch_page(
+        self, query: RenewalQuery, today: date, offset: int, limit: int
+    ) -> Sequence[RenewalListRow]:
+        # On the UI thread, while drawing: one indexed page of 100 rows.
+        try:
+            return renewal_page(self.console_app.cache.ui, query, today, offset, limit)
+        except sqlite3.DatabaseError as exc:
+            # An exception while drawing would end the app.
+            self.notify(
+                f"{type(exc).__name__}: {exc}",
+                title="Could not read the cache",
+                severity="error",
+                markup=False,
+            )
+            return []
 
     @on(Loaded)
     def _show_loaded(self, message: Loaded) -> None:
         if message.generation != self._generation:
             return
-        self.rows = list(message.rows)
-        self._update_owner_options(tuple(message.owners))
+        if message.owners is not None:
+            self._update_owner_options(tuple(message.owners))
         self.query_one("#renewal-totals", Label).update(
-            totals_text(message.totals, self.query_state.window_days)
+            totals_text(message.totals, message.query.window_days)
         )
-        self._fill_table()
+        table = self.table
+        keep, previous = self._keep_selection, table.cursor_row
+        table.show(
+            message.totals.count,
+            partial(self._fetch_page, message.query, message.today),
+            message.first_page,
+            sort=message.query.sort,
+            descending=message.query.descending,
+        )
+        if keep is not None:
+            at_previous = table.row_at(previous)
+            if at_previous is not None and at_previous.renewal_id == keep:
+                table.move_cursor(previous)
+            elif (index := table.index_of(keep)) is not None:
+                table.move_cursor(index)
         empty = self.query_one("#renewal-empty", Static)
         empty.update(self._empty_text())
-        empty.display = not self.rows
-        self.table.display = bool(self.rows)
-
-    def _fill_table(self) -> None:
-        table = self.table
-        selected = self._keep_selection
-        table.clear(columns=True)
-        query = self.query_state
-        arrow = " ▼" if query.descending else " ▲"
-        for key, label, width, sort, right in COLUMNS:
-            # The sort shows once, on its own column (days left shares the deadline's order).
-            marked = sort == query.sort and key != "days_left"
-            title = Text(label + (arrow if marked else ""), justify="right" if right else "left")
-            table.add_column(title, key=key, width=max(width, title.cell_len))
-        colours = self.app.get_css_variables()
-        widths = [width for _, _, width, _, _ in COLUMNS]
-        for row in self.rows:
-            cells = self._cells(row, colours)
-            for cell, width in zip(cells, widths, strict=True):
-                # The table crops silently; an ellipsis says there is more.
-                cell.truncate(width, overflow="ellipsis")
-            table.add_row(*cells, key=row.renewal_id)
-        index = next((i for i, r in enumerate(self.rows) if r.renewal_id == selected), 0)
-        if self.rows:
-            table.move_cursor(row=index, animate=False)
-
-    def _cells(self, row: RenewalListRow, colours: dict[str, str]) -> list[Text]:
-        days_style = ""
-        if row.status != "pending":
-            days_style = "dim"
-        elif row.days_left <= URGENT_DAYS:
-            days_style = f"bold {colours['text-error']}"
-        elif row.days_left <= SOON_DAYS:
-            days_style = colours["text-warning"]
-        change_style = ""
-        if row.mrr_change_cents < 0:
-            change_style = colours["text-error"]
-        elif row.mrr_change_cents > 0:
-            change_style = colours["text-success"]
-        last_active = row.last_active_name or row.last_active_employee
-        return [
-            literal(row.client_name),
-            literal(row.products),
-            Text(row.renewal_date.isoformat()),
-            Text(row.decision_deadline.isoformat()),
-            Text(str(row.days_left), style=days_style, justify="right"),
-            literal(STATUS_LABELS.get(row.status, row.status)),
-            Text(format_money(row.mrr_now_cents), justify="right"),
-            Text(signed_money(row.mrr_change_cents), style=change_style, justify="right"),
-            literal(OWNER_LABELS.get(row.communication_owner, row.communication_owner)),
-            literal(row.renewal_manager),
-            literal(last_active) if last_active else Text("—", style="dim"),
-        ]
-
-    def _theme_changed(self, _theme: object) -> None:
-        # The highlight colours are the theme's, resolved when the cells were made.
-        if self._showing_table and self.rows:
-            self._keep_selection = self.selected.renewal_id if self.selected else None
-            self._fill_table()
+        empty.display = not message.totals.count
+        table.display = bool(message.totals.count)
 
     def _empty_text(self) -> str:
         query = self.query_state
@@ -516,7 +574,7 @@ class RenewalsScreen(PartnerOpsScreen):
             return
         if self._showing_table:
             self._keep_selection = self.selected.renewal_id if self.selected else None
-            self._run_query()
+            self._run_query(data_changed=True)
 
     async def _rebuild(self) -> None:
         """The cache appeared (or went away) since this screen was built."""
@@ -612,20 +670,17 @@ class RenewalsScreen(PartnerOpsScreen):
     def action_reverse_sort(self) -> None:
         self.sort_by(self.query_state.sort, descending=not self.query_state.descending)
 
-    @on(DataTable.HeaderSelected)
-    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
-        sort = next((c[3] for c in COLUMNS if c[0] == event.column_key.value), None)
-        if sort is None:
-            return
-        if sort == self.query_state.sort:
+    @on(RenewalTable.SortClicked)
+    def _header_clicked(self, event: RenewalTable.SortClicked) -> None:
+        if event.sort == self.query_state.sort:
             self.action_reverse_sort()
         else:
-            self.sort_by(sort)
+            self.sort_by(event.sort)
 
     # Opening a client.
 
-    @on(DataTable.RowSelected)
-    async def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(RenewalTable.Opened)
+    async def _row_opened(self, event: RenewalTable.Opened) -> None:
         event.stop()
         await self.action_open_client()
 
@@ -677,6 +732,7 @@ class RenewalsScreen(PartnerOpsScreen):
             (row.renewal_id, owner),
             done=f"{OWNER_LABELS[owner]} now owns the renewal communication of "
             f"{row.client_name}. It is sent at the next sync.",
+            undo_label=f"{OWNER_LABELS[owner]} owns the renewal communication of {row.client_name}",
             error_title="Could not set the communication owner",
         )
 

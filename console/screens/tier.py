@@ -8,23 +8,24 @@ place (and the Clients screen its filters).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import partial
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from console.screens.base import PaletteCommand, PartnerOpsScreen
 from console.text import format_local_time, format_money, format_relative, literal
 from console.widgets.credit_chart import MONTH_NAMES, CreditChart
+from console.widgets.virtual_table import PAGE_SIZE, Column, VirtualTable
 from local_store.tier import (
     MIN_MEDIAN_APP_USAGE,
     SIDES,
@@ -34,6 +35,7 @@ from local_store.tier import (
     TierReport,
     credit_by_month,
     credit_projection,
+    month_client_count,
     month_clients,
     tier_report,
     tier_threshold,
@@ -85,13 +87,34 @@ def _server(value: object, style: str = "") -> Content:
     return Content.from_rich_text(literal(value)).stylize(style)
 
 
-class TierClientList(DataTable[Text], inherit_bindings=False):
-    """The clients behind one side of a month; every key has an id so a keymap can move it."""
+def _client_name(row: MonthClient) -> str:
+    return row.name if row.name is not None else f"{row.client_id} (not in the cache)"
+
+
+TIER_COLUMNS: tuple[Column[MonthClient], ...] = (
+    Column(
+        "client",
+        "Client",
+        24,
+        _client_name,
+        tone=lambda r: "muted" if r.name is None else None,
+        flex=True,
+        min_width=14,
+    ),
+    Column("kind", "Kind", 18, lambda r: KIND_LABELS.get(r.kind, r.kind), priority=30),
+    Column("points", "Points", 8, lambda r: _signed(r.points), "right", priority=10),
+    Column("mrr", "MRR basis", 10, lambda r: format_money(r.mrr_basis_cents), "right", priority=20),
+)
+
+
+class TierClientList(VirtualTable[MonthClient]):
+    """The clients behind one side of a month, paged from the cache; every key has an id so a
+    keymap can move it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "enter",
-            "select_cursor",
+            "open",
             "Open client",
             id="tier.open-client",
             tooltip="Open the selected client's detail panel here.",
@@ -112,43 +135,16 @@ class TierClientList(DataTable[Text], inherit_bindings=False):
             tooltip="Page down.",
         ),
         Binding(
-            "home", "scroll_top", "First", show=False, id="tier.list-first", tooltip="First client."
+            "home", "first", "First", show=False, id="tier.list-first", tooltip="First client."
         ),
-        Binding(
-            "end", "scroll_bottom", "Last", show=False, id="tier.list-last", tooltip="Last client."
-        ),
+        Binding("end", "last", "Last", show=False, id="tier.list-last", tooltip="Last client."),
     ]
 
     def __init__(self, side: str) -> None:
-        super().__init__(id=f"tier-list-{side}", cursor_type="row", zebra_stripes=True)
+        super().__init__(
+            TIER_COLUMNS, row_id=lambda row: (row.client_id, row.kind), id=f"tier-list-{side}"
+        )
         self.side = side
-        self.client_ids: dict[str, str] = {}
-        """Row key → client id; a client can have a row per kind."""
-
-    def on_mount(self) -> None:
-        self.add_column("Client", key="client")
-        self.add_column("Kind", key="kind")
-        self.add_column(Text("Points", justify="right"), key="points")
-        self.add_column(Text("MRR basis", justify="right"), key="mrr")
-
-    def show(self, rows: list[MonthClient]) -> None:
-        self.clear()
-        self.client_ids = {}
-        for row in rows:
-            key = f"{row.client_id}\x00{row.kind}"
-            self.client_ids[key] = row.client_id
-            name = (
-                literal(row.name)
-                if row.name is not None
-                else literal(f"{row.client_id} (not in the cache)", "dim")
-            )
-            self.add_row(
-                name,
-                Text(KIND_LABELS.get(row.kind, row.kind)),
-                Text(_signed(row.points), justify="right"),
-                Text(format_money(row.mrr_basis_cents), justify="right"),
-                key=key,
-            )
 
 
 class TierScreen(PartnerOpsScreen):
@@ -283,10 +279,11 @@ class TierScreen(PartnerOpsScreen):
     class MonthClientsRead(Message):
         """The clients behind one month, per side, read by a worker."""
 
-        def __init__(self, month: date, sides: dict[str, list[MonthClient]]) -> None:
+        def __init__(self, month: date, sides: dict[str, tuple[int, list[MonthClient]]]) -> None:
             super().__init__()
             self.month = month
             self.sides = sides
+            """Side → (how many clients, the first page of them)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -353,8 +350,28 @@ class TierScreen(PartnerOpsScreen):
     @work(thread=True, exclusive=True, group="tier-month", exit_on_error=False)
     def _load_month(self, month: date) -> None:
         with self.console_app.cache.borrow() as conn:
-            sides = {side: month_clients(conn, month, side) for side in SIDES}
+            sides = {
+                side: (
+                    month_client_count(conn, month, side),
+                    month_clients(conn, month, side, 0, PAGE_SIZE),
+                )
+                for side in SIDES
+            }
         self.post_message(self.MonthClientsRead(month, sides))
+
+    def _fetch_page(self, month: date, side: str, offset: int, limit: int) -> list[MonthClient]:
+        # On the UI thread, while drawing: one page of the month's clients.
+        try:
+            return month_clients(self.console_app.cache.ui, month, side, offset, limit)
+        except sqlite3.DatabaseError as exc:
+            # An exception while drawing would end the app.
+            self.notify(
+                f"{type(exc).__name__}: {exc}",
+                title="Could not read the cache",
+                severity="error",
+                markup=False,
+            )
+            return []
 
     @on(Loaded)
     def _show_loaded(self, message: Loaded) -> None:
@@ -527,25 +544,19 @@ class TierScreen(PartnerOpsScreen):
         if selected is None or selected.month != message.month:
             return  # the user has moved on; that month's read is on its way
         tabs = self.query_one(TabbedContent)
-        for side, rows in message.sides.items():
-            table = self.query_one(f"#tier-list-{side}", TierClientList)
-            table.show(rows)
-            clients = f"{len(rows)} client{'s' if len(rows) != 1 else ''}"
+        for side, (count, first_page) in message.sides.items():
+            fetch = partial(self._fetch_page, message.month, side)
+            self.query_one(f"#tier-list-{side}", TierClientList).show(count, fetch, first_page)
+            clients = f"{count:,} client{'s' if count != 1 else ''}"
             tabs.get_tab(f"tier-tab-{side}").label = f"{TAB_TITLES[side]} · {clients}"
-            # DataTable widens its columns when idle but keeps lines drawn before that (the
-            # relabelled tabs draw them at once), cut to the headers' widths: drawn again after.
-            table.call_after_refresh(table.notify_style_update)
 
-    @on(DataTable.RowSelected)
-    def _open_client(self, event: DataTable.RowSelected) -> None:
+    @on(TierClientList.Opened)
+    def _open_client(self, event: TierClientList.Opened) -> None:
         """The client's panel over this screen: Tier keeps its month, list and cursor."""
-        if isinstance(event.data_table, TierClientList) and event.row_key.value is not None:
-            client_id = event.data_table.client_ids.get(event.row_key.value)
-            if client_id is not None:
-                from console.screens.client_panel import ClientPanelDialog
+        from console.screens.client_panel import ClientPanelDialog
 
-                name = str(event.data_table.get_row(event.row_key)[0])
-                self.app.push_screen(ClientPanelDialog(client_id, name))
+        row = event.row
+        self.app.push_screen(ClientPanelDialog(row.client_id, row.name or row.client_id))
 
     # Actions.
 

@@ -24,6 +24,7 @@ class KeyFooter(Footer):
     _composed: tuple[Hashable, ...] | None = None
 
     def compose(self) -> ComposeResult:
+        # Private `_bindings_ready` (no public flag): Footer composes empty until it is set.
         if self._bindings_ready:
             self._composed = _shown_keys(self.screen)
         yield from super().compose()

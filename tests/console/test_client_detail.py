@@ -264,7 +264,7 @@ async def test_end_services_cancel_then_confirm(portfolio_profile: Profile) -> N
         table = table_of(app)
         assert table.cursor_client.id == CLIENT
         line = table.render_line(table.cursor_row - int(table.scroll_y) + 1).text
-        assert name[:15] in line and "ending — waiting to sync" in line
+        assert line.startswith("…") and name[:15] in line
         assert "ending — waiting to sync" in text_of(app, "#detail-title")
         status = str(app.screen.query_one("#status-sync", Label).render())
         assert "1 action waiting to sync" in status

@@ -11,7 +11,7 @@ from conftest import PORTFOLIO_TODAY
 from console_fixtures import FIXED_NOW
 from pilot_helpers import settle
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 
 from console.app import PartnerOpsApp
 from console.screens.clients import ClientsScreen
@@ -57,8 +57,7 @@ def cache_row(profile: Profile, sql: str, *params: object) -> tuple | None:
 
 
 def shown_ids(app: PartnerOpsApp) -> list[str]:
-    table = app.screen.query_one(DataTable)
-    return [str(key.value) for key in table.rows]
+    return [row.id for row in screen(app).rows]
 
 
 async def test_sections_show_counts_and_switch(inbox_profile: Profile) -> None:
@@ -243,3 +242,37 @@ def test_inbox_light_small_with_assign_dialog(snap_compare, inbox_profile: Profi
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=assign)
+
+
+async def test_everything_open_lists_every_open_alert_past_a_thousand(
+    inbox_profile: Profile,
+) -> None:
+    conn = sqlite3.connect(inbox_profile.cache_path)
+    with conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(alert)")]
+        copied = ", ".join("a.id || '-copy-' || n.n" if c == "id" else f"a.{c}" for c in columns)
+        conn.execute(
+            "WITH RECURSIVE n(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM n WHERE n < 40) "
+            f"INSERT INTO alert ({', '.join(columns)}) SELECT {copied} FROM alert a, n "
+            "WHERE a.status IN ('open', 'acknowledged')"
+        )
+    conn.close()
+    total = cache_row(
+        inbox_profile,
+        "SELECT (SELECT count(*) FROM alert WHERE status IN ('open', 'acknowledged')) + "
+        "(SELECT count(*) FROM local_alert WHERE status IN ('open', 'acknowledged'))",
+    )[0]
+    assert total > 1000
+    app = inbox_app(inbox_profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        inbox = screen(app)
+        inbox.show_section(len(inbox.sections) - 1)
+        await settle(pilot)
+        assert str(inbox.query_one("#inbox-count", Label).render()) == f"{total:,} alerts"
+        assert inbox.table.row_count == total
+        await pilot.press("end")
+        await settle(pilot)
+        assert inbox.table.cursor_row == total - 1
+        assert inbox.table.cursor_value is not None
+        assert len(set(shown_ids(app))) == total

@@ -44,9 +44,11 @@ def listed(app: PartnerOpsApp, side: str) -> list[tuple[str, str, str]]:
     table = app.screen.query_one(f"#tier-list-{side}", TierClientList)
     rows = []
     for index in range(table.row_count):
-        key = table.coordinate_to_cell_key((index, 0)).row_key.value
-        name, _kind, points, _mrr = table.get_row_at(index)
-        rows.append((table.client_ids[key], name.plain, points.plain))
+        row = table.row_at(index)
+        assert row is not None
+        rows.append(
+            (row.client_id, table.cell_text(index, "client"), table.cell_text(index, "points"))
+        )
     return rows
 
 
