@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import statistics
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from backend import words
 from backend.bulk import paused_gc
@@ -35,6 +35,14 @@ class PartnerData:
     @property
     def name(self) -> str:
         return str(self.partner["name"])
+
+
+def figures_as_of(today: date) -> str:
+    """The vendor's daily refresh of the tier figures: yesterday at 07:00 UTC. Never ahead of
+    the generating machine's clock, whatever its time zone (`today` may be a local date, up to
+    14 h ahead of UTC, and today's 07:00 UTC is hours away before then), and the same for the
+    same date, so the output stays a function of (clients, seed, today)."""
+    return f"{(today - timedelta(days=1)).isoformat()}T07:00:00Z"
 
 
 def _partner(rng: random.Random, index: int, clients: int, today: date) -> PartnerData:
@@ -69,7 +77,7 @@ def _partner(rng: random.Random, index: int, clients: int, today: date) -> Partn
         "median_app_usage": float(statistics.median(tools)) if tools else 0.0,
         "certified": rng.random() < 0.8,
         "growth_market": growth_market,
-        "figures_as_of": f"{today.isoformat()}T07:00:00Z",
+        "figures_as_of": figures_as_of(today),
     }
     records["partner"] = [partner]
     return PartnerData(records)

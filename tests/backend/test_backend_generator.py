@@ -5,13 +5,13 @@ from __future__ import annotations
 import statistics
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from backend_helpers import TODAY
 
 from backend import words
-from backend.generator import PartnerData, generate
+from backend.generator import PartnerData, figures_as_of, generate
 from sync.wire import RESOURCE_MODELS, engagement_band
 
 
@@ -155,7 +155,7 @@ def test_partner_team_employees_and_alerts(portfolio: PartnerData) -> None:
     partner = portfolio.partner
     tools = [client["tools_in_use"] for client in portfolio.records["clients"]]
     assert partner["median_app_usage"] == statistics.median(tools)
-    assert partner["figures_as_of"] == "2025-06-15T07:00:00Z"
+    assert partner["figures_as_of"] == "2025-06-14T07:00:00Z"  # yesterday's refresh
     team = portfolio.records["team"]
     assert [contact["role"] for contact in team] == [
         "Partner Development Manager",
@@ -228,3 +228,15 @@ def test_new_clients_report_onboarding_milestones_and_some_stall(portfolio: Part
             stalled += 1
     assert tracked >= 100
     assert 0 < stalled < tracked
+
+
+@pytest.mark.parametrize("hours_east", [-12, 0, 14])
+def test_tier_figures_are_never_ahead_of_the_generating_clock(hours_east: int) -> None:
+    """The demo passes a local date: anywhere, any time of that day, the stamp is past."""
+    zone = timezone(timedelta(hours=hours_east))
+    for local in (
+        datetime(2026, 12, 6, 0, 0, tzinfo=zone),
+        datetime(2026, 12, 6, 23, 59, tzinfo=zone),
+    ):
+        stamp = datetime.fromisoformat(figures_as_of(local.date()).replace("Z", "+00:00"))
+        assert stamp <= local
