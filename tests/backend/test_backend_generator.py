@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from backend_helpers import TODAY
@@ -155,7 +155,7 @@ def test_partner_team_employees_and_alerts(portfolio: PartnerData) -> None:
     partner = portfolio.partner
     tools = [client["tools_in_use"] for client in portfolio.records["clients"]]
     assert partner["median_app_usage"] == statistics.median(tools)
-    assert partner["figures_as_of"] == "2025-06-14T07:00:00Z"  # yesterday's refresh
+    assert partner["figures_as_of"] == "2025-06-15T07:00:00Z"
     team = portfolio.records["team"]
     assert [contact["role"] for contact in team] == [
         "Partner Development Manager",
@@ -230,13 +230,24 @@ def test_new_clients_report_onboarding_milestones_and_some_stall(portfolio: Part
     assert 0 < stalled < tracked
 
 
-@pytest.mark.parametrize("hours_east", [-12, 0, 14])
+@pytest.mark.parametrize("hours_east", [-12, 0, 5, 14])
 def test_tier_figures_are_never_ahead_of_the_generating_clock(hours_east: int) -> None:
-    """The demo passes a local date: anywhere, any time of that day, the stamp is past."""
+    """The demo passes the local date: anywhere, at any time of that day, the stamp is past,
+    and it is today's 07:00 UTC refresh as soon as that has happened."""
     zone = timezone(timedelta(hours=hours_east))
-    for local in (
-        datetime(2026, 12, 6, 0, 0, tzinfo=zone),
-        datetime(2026, 12, 6, 23, 59, tzinfo=zone),
-    ):
-        stamp = datetime.fromisoformat(figures_as_of(local.date()).replace("Z", "+00:00"))
+    for hour in range(24):
+        local = datetime(2026, 12, 6, hour, 30, tzinfo=zone)
+        stamp = datetime.fromisoformat(figures_as_of(local.date(), local))
         assert stamp <= local
+        today_refresh = datetime(2026, 12, 6, 7, tzinfo=UTC)
+        assert stamp == (
+            today_refresh if today_refresh <= local else today_refresh - timedelta(days=1)
+        )
+
+
+def test_before_the_days_refresh_the_demo_shows_yesterdays_figures() -> None:
+    early = datetime(2026, 12, 6, 6, 15, tzinfo=UTC)
+    [big, _] = generate(5, seed=2, today=early.date(), now=early)
+    assert big.partner["figures_as_of"] == "2026-12-05T07:00:00Z"
+    [later, _] = generate(5, seed=2, today=early.date(), now=early + timedelta(hours=1))
+    assert later.partner["figures_as_of"] == "2026-12-06T07:00:00Z"
