@@ -49,6 +49,7 @@ def hubspot_client(token: str, settings: HubSpotSettings) -> HubSpotClient:
         api_version=settings.api_version,
         requests_per_10s=settings.requests_per_10s,
         searches_per_s=settings.searches_per_second,
+        token_source=TOKEN_VARIABLE,
     )
 
 

@@ -263,6 +263,9 @@ def test_server_refresh_from_hubspot_on_demand(
     database: str, fake: FakeHubSpot, hubspot_profile: str
 ) -> None:
     hub = ["--hubspot", "--partner", PARTNER, "--hubspot-profile", hubspot_profile]
+    code, _, said = _server("run", *hub, "--database", database, token="pat-na1-wrong")
+    assert code == 3 and said.count("\n") == 1 and "check PARTNEROPS_HUBSPOT_TOKEN" in said
+    assert "pat-na1-wrong" not in said
     fake.granted.discard(SCOPES[CLIENTS])
     code, out, said = _server("refresh", *hub, "--database", database)
     assert code == 3 and out == ""
