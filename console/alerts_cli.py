@@ -12,7 +12,7 @@ option, section, filter or date).
 import json
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any
@@ -23,21 +23,22 @@ from console.cli_common import EXIT_ERROR, EXIT_USAGE, ProfileOption, fail, prof
 from sync.profile import Profile
 
 FORMATS = ("table", "json", "jsonl", "csv")
-STATUSES = ("open", "acknowledged", "snoozed", "resolved", "any")
 FIELDS = (
     "id",
-    "source",
-    "kind",
-    "severity",
-    "title",
     "client_id",
     "client_name",
-    "due_date",
+    "kind",
+    "severity",
     "status",
-    "assignee",
+    "title",
+    "detail",
     "raised_at",
+    "due_date",
+    "assignee",
+    "snoozed_until",
+    "source",
 )
-"""The fields `list` writes, in order; stable names for scripts."""
+"""The fields `list` writes, in order: those of `export alerts`, stable names for scripts."""
 
 app = typer.Typer(help="List and triage alerts from scripts.", no_args_is_help=True)
 
@@ -76,8 +77,10 @@ def _filter_text(profile: Profile, section: str | None, status: str | None, mine
         if found.filter.strip():
             parts.append(f"({found.filter})")
     if status is not None:
-        if status not in STATUSES:
-            fail(f"--status must be one of {', '.join(STATUSES)}, not {status!r}", EXIT_USAGE)
+        from local_store.exports import ALERT_STATUSES
+
+        if status not in ALERT_STATUSES:
+            fail(f"--status must be one of {', '.join(ALERT_STATUSES)}, not {status!r}", EXIT_USAGE)
         parts.append(f"status:{status}")
     if mine:
         if not profile.user_email:
@@ -91,13 +94,13 @@ def _filter_text(profile: Profile, section: str | None, status: str | None, mine
     return text
 
 
-def _cell(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+def _write(records: list[dict[str, Any]], output_format: str) -> None:
+    from console.text import for_person
 
-
-def _write(rows: Sequence[Any], output_format: str) -> None:
-    records = [{field: _cell(getattr(row, field)) for field in FIELDS} for row in rows]
-    out = sys.stdout
+    if output_format == "csv" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8", newline="")
+    # On a terminal the server's text is shown inert; a pipe or a file gets it byte-exact.
+    out = for_person(sys.stdout, json=output_format in ("json", "jsonl"))
     if output_format == "json":
         json.dump(records, out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -110,8 +113,6 @@ def _write(rows: Sequence[Any], output_format: str) -> None:
         from local_store.export_cells import python_csv_line
         from local_store.exports import ExportField
 
-        if hasattr(out, "reconfigure"):
-            out.reconfigure(encoding="utf-8", newline="")
         line = python_csv_line(["text"] * len(FIELDS))
         fields = [ExportField(name, "text", "") for name in FIELDS]
         write_csv(out, fields, (line(tuple(record.values())) for record in records))
@@ -120,8 +121,10 @@ def _write(rows: Sequence[Any], output_format: str) -> None:
 
 
 def _table(records: list[dict[str, Any]]) -> None:
+    from console.text import safe_text
+
     columns = ("id", "severity", "status", "due_date", "client_name", "title", "assignee")
-    cells = [[str(r[c] if r[c] is not None else "—") for c in columns] for r in records]
+    cells = [[safe_text(r[c]) if r[c] is not None else "—" for c in columns] for r in records]
     widths = [
         min(40, max([len(c), *(len(row[i]) for row in cells)])) for i, c in enumerate(columns)
     ]
@@ -153,6 +156,7 @@ def list_alerts(
     """List alerts (open and acknowledged unless --status says otherwise), most urgent first."""
     from local_store.alert_filter import compile_filter
     from local_store.alerts import list_matching
+    from local_store.exports_alerts import alert_rows_by_id
 
     output_format = output_format.lower()
     if output_format not in FORMATS:
@@ -162,7 +166,10 @@ def list_alerts(
     with _cache(chosen) as conn:
         compiled = compile_filter(text, chosen.user_email, date.today())
         rows = list_matching(conn, compiled, search, limit)
-    _write(rows, output_format)
+        # The same fields, spelled the same, as `export alerts`, in the Inbox's order.
+        by_id = alert_rows_by_id(conn, [row.id for row in rows], date.today())
+    records = [dict(zip(FIELDS, by_id[row.id], strict=True)) for row in rows if row.id in by_id]
+    _write(records, output_format)
 
 
 def _triage(

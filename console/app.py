@@ -519,6 +519,21 @@ class PartnerOpsApp(App[None]):
             return bool(self._overview and self._overview.actions_refused)
         return True
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report without each frame's local variables: in the sync path they
+        hold the token and the Authorization header (httpx and h11 keep them as plain values).
+        Overrides a private method of Textual; tests/hardening/test_hardening_crash_report.py
+        fails if it stops being called."""
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
+
     def action_help(self) -> None:
         from console.screens.help import HelpScreen
 
@@ -528,10 +543,37 @@ class PartnerOpsApp(App[None]):
     def open_link(self, url: str, what: str) -> None:
         """Open `url` (https or mailto) with the system's handler; `what` names it for the user.
 
-        Over SSH or on a machine with no browser nothing can open it, so the link is then shown
-        and copied to the clipboard instead of failing silently.
+        The one way every screen opens a link. One that `console.links` refuses (a newline, a
+        space, a control character: paste-jacking) is neither opened nor copied, and the user
+        is told why. Over SSH or on a machine with no browser nothing can open it, so the link
+        is then shown and copied to the clipboard instead of failing silently.
         """
+        from console.links import link_refusal
+
+        if reason := link_refusal(url):
+            self.notify(
+                f"Not opened, nor copied: the {what}'s link {reason}.",
+                title="Link refused",
+                severity="warning",
+                markup=False,
+            )
+            return
         self._open_link_in_background(url, what)
+
+    def copy_text(self, text: str, what: str) -> None:
+        """Copy server text (an address) to the clipboard, refused as `open_link` refuses."""
+        from console.links import copy_refusal
+
+        if reason := copy_refusal(text):
+            self.notify(
+                f"Not copied: the {what} {reason}.",
+                title="Copy refused",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {safe_text(text)}", title=f"{what.capitalize()} copied", markup=False)
 
     @work(thread=True, group="open-link", exit_on_error=False)
     def _open_link_in_background(self, url: str, what: str) -> None:
@@ -549,7 +591,7 @@ class PartnerOpsApp(App[None]):
     def _link_not_opened(self, message: LinkNotOpened) -> None:
         self.copy_to_clipboard(message.url)
         self.notify(
-            f"Nothing could open the {message.what} here, so its link is copied to the "
+            f"Nothing here could open the {message.what}, so its link is copied to the "
             f"clipboard:\n{safe_text(message.url)}",
             title="Link copied",
             markup=False,

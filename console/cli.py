@@ -127,8 +127,11 @@ def sync_orfail(chosen: Profile, *, summary_to_stderr: bool) -> None:
     if pulled.resynced:
         summary += f"; full resync of {', '.join(pulled.resynced)}"
     typer.echo(summary, err=summary_to_stderr)
+    from console.text import safe_text
+
     for line in report.pushed.refused:
-        typer.echo(f"partnerops: {line}", err=True)
+        # The server's reason, for a person: never terminal control.
+        typer.echo(f"partnerops: {safe_text(line)}", err=True)
     if quarantined := sum(pulled.quarantined.values()):
         details = ", ".join(f"{r}: {n}" for r, n in pulled.quarantined.items())
         typer.echo(

@@ -14,6 +14,11 @@ EXIT_USAGE = 2
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    """One line on stderr and the exit code, never a traceback."""
-    print(f"partnerops: {message}", file=sys.stderr)
+    """One line on stderr and the exit code, never a traceback.
+
+    Messages quote the server (refusals, errors) and the user's input: both shown inert.
+    """
+    from console.text import safe_text  # here: the bare TUI start must not pay for it
+
+    print(f"partnerops: {safe_text(message)}", file=sys.stderr)
     raise SystemExit(code)

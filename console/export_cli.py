@@ -182,12 +182,19 @@ def write_export(conn: sqlite3.Connection, plan: ExportPlan) -> None:
         rows = plan.dataset.rows(conn, plan.request, plan.fields, STYLES[plan.output_format])
     writer = WRITERS[plan.output_format]
     if plan.output is None:
-        if plan.output_format != "table" and hasattr(sys.stdout, "reconfigure"):
-            # Exports are UTF-8 whatever the locale says; CSV brings its own CRLF.
-            sys.stdout.reconfigure(encoding="utf-8", newline="")
+        out: TextIO = sys.stdout
+        if plan.output_format != "table":
+            from console.text import for_person  # loads Rich: only when writing to stdout
+
+            if hasattr(sys.stdout, "reconfigure"):
+                # Exports are UTF-8 whatever the locale says; CSV brings its own CRLF.
+                sys.stdout.reconfigure(encoding="utf-8", newline="")
+            # On a terminal the server's text is shown inert; a pipe gets it byte-exact. (The
+            # table escapes its own cells: its styling must still reach the terminal.)
+            out = for_person(sys.stdout, json=plan.output_format in ("json", "jsonl"))
         if plan.bom:
-            sys.stdout.write("\ufeff")
-        writer(sys.stdout, plan.fields, rows)
+            out.write("\ufeff")
+        writer(out, plan.fields, rows)
         return
     with _replacing(plan.output) as out:
         if plan.bom:

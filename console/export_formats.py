@@ -9,14 +9,19 @@ when a table is asked for.
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from local_store.export_cells import FORMULA_STARTS, guard_csv_line
 from local_store.exports import ExportField
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 FORMATS = ("csv", "json", "jsonl", "table")
 STYLES = {"json": "json", "jsonl": "json", "table": "table"}
@@ -25,8 +30,9 @@ lines (`Dataset.csv_lines`)."""
 CSV_BATCH_LINES = 1000
 TABLE_BATCH_ROWS = 1000
 """A Rich table measures every row before it prints, so long exports print in batches."""
-TABLE_MIN_WIDTH, TABLE_MAX_WIDTH = 8, 40
+TABLE_MIN_WIDTH, TABLE_MAX_WIDTH = 6, 40
 """Column widths: no column squeezed to nothing, no long detail crowding out the rest."""
+TABLE_COLUMN_GAP = 2
 
 
 def write_csv(out: TextIO, fields: Sequence[ExportField], lines: Iterable[str]) -> None:
@@ -72,41 +78,127 @@ def write_json(out: TextIO, fields: Sequence[ExportField], rows: Iterable[tuple]
     out.write("]\n" if separator == "\n  " else "\n]\n")
 
 
+def column_widths(natural: Sequence[int], available: int) -> list[int] | None:
+    """Each column's width so that all fit in `available` cells, or None when they cannot.
+
+    A column keeps its natural width (its widest cell, at most TABLE_MAX_WIDTH) when there is
+    room; otherwise the widest are narrowed first, none below TABLE_MIN_WIDTH (or its natural
+    width, if smaller). Never zero: a column asked for is a column shown.
+    """
+    floors = [max(1, min(width, TABLE_MIN_WIDTH)) for width in natural]
+    if sum(floors) > available:
+        return None
+    natural = [max(width, floor) for width, floor in zip(natural, floors, strict=True)]
+    low, high = 0, max(natural)
+    # The largest cap at which every column, cut to it (but not below its floor), still fits.
+    while low < high:
+        cap = (low + high + 1) // 2
+        if (
+            sum(max(floor, min(width, cap)) for width, floor in zip(natural, floors, strict=True))
+            <= available
+        ):
+            low = cap
+        else:
+            high = cap - 1
+    widths = [max(floor, min(width, low)) for width, floor in zip(natural, floors, strict=True)]
+    spare = available - sum(widths)
+    # What the cap left over goes first to the columns that need least to show whole.
+    for index in sorted(range(len(natural)), key=lambda i: natural[i] - widths[i]):
+        grow = min(spare, natural[index] - widths[index])
+        widths[index] += grow
+        spare -= grow
+    return widths
+
+
 def write_table(out: TextIO, fields: Sequence[ExportField], rows: Iterable[tuple]) -> None:
-    """For people: cache strings shown literally (never as markup, controls made visible)."""
+    """For people: every field asked for, at any terminal width. Cells that do not fit end in
+    an ellipsis (headers wrap); when even narrow columns cannot fit, each row is written as a
+    record, one `field  value` line each. Cache strings are shown literally (never as markup,
+    controls made visible)."""
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
 
     from console.text import safe_text
 
-    console = Console(file=out, highlight=False, markup=False, emoji=False)
+    class PipeAwareConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich would exit 1 here; a reader that stopped early (`| head`) is a normal end,
+            # which the command's own handler turns into exit 0.
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, "the reader closed the pipe")
+
+    console = PipeAwareConsole(file=out, highlight=False, markup=False, emoji=False)
+    rows = iter(rows)
+    printed = False
+    while batch := [
+        tuple(safe_text(cell) for cell in row) for row in islice(rows, TABLE_BATCH_ROWS)
+    ]:
+        _print_batch(console, fields, batch)
+        printed = True
+    if not printed:
+        _print_batch(console, fields, [])
+
+
+def _print_batch(
+    console: Console, fields: Sequence[ExportField], batch: list[tuple[str, ...]]
+) -> None:
+    from rich.cells import cell_len
+
+    natural = [
+        min(TABLE_MAX_WIDTH, max([cell_len(f.name), *(cell_len(row[i]) for row in batch)]))
+        for i, f in enumerate(fields)
+    ]
+    gaps = TABLE_COLUMN_GAP * (len(fields) - 1)
+    widths = column_widths(natural, console.width - gaps)
+    if widths is None:
+        if batch:
+            _print_records(console, fields, batch)
+        else:
+            console.print("(no rows)")
+    else:
+        console.print(_table(fields, batch, widths))
+
+
+def _table(fields: Sequence[ExportField], batch: list[tuple[str, ...]], widths: list[int]) -> Table:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     numeric = {"integer", "number", "money"}
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        # The box's column divider is one space; with one more the gap is TABLE_COLUMN_GAP.
+        padding=(0, TABLE_COLUMN_GAP - 1, 0, 0),
+        header_style="bold",
+    )
+    for f, width in zip(fields, widths, strict=True):
+        table.add_column(
+            Text(f.name, overflow="fold"),
+            justify="right" if f.type in numeric else "left",
+            width=width,
+        )
+    for row in batch:
+        # One line per row, like the TUI's tables: long cells end in an ellipsis.
+        table.add_row(*(Text(cell, no_wrap=True, overflow="ellipsis") for cell in row))
+    return table
 
-    def new_table() -> Table:
-        table = Table(show_edge=False, pad_edge=False, header_style="bold")
-        for f in fields:
-            # One line per row, like the TUI's tables: long cells end in an ellipsis.
-            table.add_column(
-                f.name,
-                justify="right" if f.type in numeric else "left",
-                no_wrap=True,
-                overflow="ellipsis",
-                min_width=min(len(f.name), TABLE_MIN_WIDTH),
-                max_width=TABLE_MAX_WIDTH,
-            )
-        return table
 
-    table, in_table, count = new_table(), 0, 0
-    for row in rows:
-        table.add_row(*(Text(safe_text(cell)) for cell in row))
-        in_table += 1
-        count += 1
-        if in_table == TABLE_BATCH_ROWS:
-            console.print(table)
-            table, in_table = new_table(), 0
-    if in_table or not count:
-        console.print(table)
+def _print_records(
+    console: Console, fields: Sequence[ExportField], batch: list[tuple[str, ...]]
+) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, TABLE_COLUMN_GAP, 0, 0))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for number, row in enumerate(batch):
+        if number:
+            grid.add_row("", "")
+        for f, cell in zip(fields, row, strict=True):
+            grid.add_row(f.name, Text(cell, overflow="fold"))
+    console.print(grid)
 
 
 WRITERS: dict[str, Callable[[TextIO, Sequence[ExportField], Iterable[Any]], None]] = {

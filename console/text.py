@@ -1,13 +1,17 @@
 """Showing data from the server: literally, never as markup or terminal control.
 
-Every string that came from the cache reaches the screen through `safe_text` inside a Rich
-`Text`, so `[red]Acme[/]` shows its brackets and an escape sequence shows as visible symbols
-instead of recolouring the terminal or writing to the clipboard (OSC 52).
+This module is the one home of that rule. Every string that came from the cache or the
+server reaches the screen through `safe_text` (inside a Rich `Text` in the TUI), so
+`[red]Acme[/]` shows its brackets and an escape sequence shows as visible symbols instead of
+recolouring the terminal or writing to the clipboard (OSC 52). Whole outputs for a person
+(CSV, JSON on a terminal) go through `for_person`; a pipe or a file gets the bytes as they are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import TextIO, cast
 
 from rich.style import Style
 from rich.text import Text
@@ -29,6 +33,11 @@ def _control_table() -> dict[int, str]:
 
 
 _CONTROL_TABLE = _control_table()
+_LINES_TABLE = {code: shown for code, shown in _CONTROL_TABLE.items() if code not in (0x09, 0x0A)}
+"""Multi-line output keeps its line breaks and tabs: neither can start an escape sequence."""
+_JSON_TABLE = {code: f"\\u{code:04x}" for code in _CONTROL_TABLE if code >= 0x7F}
+"""JSON on a terminal: C1 controls and bidi overrides as `\\u` escapes, still valid JSON and
+still the same value once parsed (the encoder already escapes C0 controls)."""
 
 
 def safe_text(value: object) -> str:
@@ -36,6 +45,45 @@ def safe_text(value: object) -> str:
     if value is None:
         return ""
     return str(value).translate(_CONTROL_TABLE)
+
+
+def safe_lines(text: str) -> str:
+    """Like `safe_text` but keeps line breaks and tabs; a CR of a CRLF ending goes, a lone CR
+    (which would let a line overwrite the one before it) shows as ␍."""
+    return text.replace("\r\n", "\n").translate(_LINES_TABLE)
+
+
+class _PersonStream:
+    """A text stream that neutralises what it passes on: for a terminal, never a file."""
+
+    def __init__(self, stream: TextIO, table: dict[int, str], keep_crlf: bool) -> None:
+        self._stream, self._table, self._keep_crlf = stream, table, keep_crlf
+
+    def write(self, text: str) -> int:
+        if self._keep_crlf:
+            return self._stream.write(text.translate(self._table))
+        return self._stream.write(safe_lines(text))
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return True
+
+
+def for_person(stream: TextIO, *, json: bool = False) -> TextIO:
+    """`stream` itself when it is a pipe or a file (data stays byte-exact); on a terminal, a
+    stream that shows controls and bidi overrides inert: visibly for text and CSV, as `\\u`
+    escapes for JSON."""
+    if not stream.isatty():
+        return stream
+    if json:
+        return cast(TextIO, _PersonStream(stream, _JSON_TABLE, keep_crlf=True))
+    return cast(TextIO, _PersonStream(stream, _LINES_TABLE, keep_crlf=False))
 
 
 def literal(value: object, style: str | Style = "") -> Text:

@@ -38,6 +38,7 @@ from local_store.health import (
     client_scope,
     read_signals,
 )
+from local_store.settings_check import checked_number
 from local_store.writes import utc_now_text
 
 DEFAULT_THRESHOLDS: dict[str, float] = {
@@ -51,6 +52,20 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "expansion_min_points": 40,
     "onboarding_days": 90,
     "onboarding_min_tools": 3,
+}
+THRESHOLD_LIMITS: dict[str, float] = {
+    # The largest sane value of each (same keys as DEFAULT_THRESHOLDS): ten years of days, a
+    # 0-10 score, a percentage.
+    "renewal_due_days": 3650,
+    "engagement_low_max": 10,
+    "engagement_drop_points": 10,
+    "usage_tools_drop": 1000,
+    "usage_users_drop_percent": 100,
+    "credit_expiring_days": 3650,
+    "adoption_gap_max_points": 1000,
+    "expansion_min_points": 1000,
+    "onboarding_days": 3650,
+    "onboarding_min_tools": 1000,
 }
 RULES = {
     # rule → the concern (the item's kind) it reports on; the renewal rule shares the
@@ -120,8 +135,7 @@ def rule_thresholds(settings: Mapping[str, Any]) -> Thresholds:
             raise SettingsError(
                 f"rules.{name}: unknown setting (use disabled, {', '.join(DEFAULT_THRESHOLDS)})"
             )
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise SettingsError(f"rules.{name} must be a number >= 0, not {value!r}")
+        checked_number(value, f"rules.{name}", 0, THRESHOLD_LIMITS[name])
         values[name] = value
     return Thresholds(values, disabled)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import date, timedelta
 
 from local_store.alert_status import STATUSES
 from local_store.exports_base import (
     ExportField,
+    ExportFilters,
     ExportRequest,
     Rows,
     SqlWhere,
@@ -35,7 +38,8 @@ ALERT_FIELDS = (
         "source", "text", "backend, or local: raised by this console's rules (never synced)."
     ),
 )
-ALERT_STATUSES = STATUSES
+ALERT_STATUSES = (*STATUSES, "any")
+"""What `--status` may be, for `export alerts` and `alerts list` alike; `any` is every status."""
 _SEVERITY_RANK = "CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
 ALERT_SORTS = {
     "raised_at": "a.raised_at",
@@ -46,15 +50,26 @@ ALERT_SORTS = {
 }
 
 
-def alert_rows(conn: sqlite3.Connection, request: ExportRequest) -> Rows:
+def alert_rows_by_id(conn: sqlite3.Connection, ids: Sequence[str], today: date) -> dict[str, tuple]:
+    """`export alerts` rows (every field, in ALERT_FIELDS order) of these alerts, by id: what
+    `alerts list` writes, so both commands speak one vocabulary."""
+    request = ExportRequest(filters=ExportFilters(), today=today)
+    return {row[0]: row for row in alert_rows(conn, request, ids)}
+
+
+def alert_rows(
+    conn: sqlite3.Connection, request: ExportRequest, ids: Sequence[str] | None = None
+) -> Rows:
     from local_store.alert_filter import EFFECTIVE_STATUS_ON
     from local_store.alerts import ALERTS
 
     # As the Inbox shows it: a snooze whose day has come reads as open.
     status, today = EFFECTIVE_STATUS_ON.format(today="?"), request.today.isoformat()
     chosen, sql = request.filters, SqlWhere()
-    if chosen.status is not None:
+    if chosen.status not in (None, "any"):
         sql.add(f"{status} = ?", today, chosen.status)
+    if ids is not None:
+        sql.add("a.id IN (SELECT value FROM json_each(?))", json.dumps(list(ids)))
     client_filters(sql, chosen)
     if chosen.search is not None:
         pattern = like_pattern(chosen.search)

@@ -35,6 +35,7 @@ from local_store.activation import (
     milestone_plan,
 )
 from local_store.database import write_transaction
+from local_store.settings_check import checked_number
 from local_store.settings_error import SettingsError
 
 __all__ = ["SettingsError"]  # re-exported: callers catch it from here
@@ -59,6 +60,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "mrr": 7,
     "setup": 8,
 }
+MAX_WEIGHT = 1000
 TREND_WINDOW_DAYS = 31
 """Usage periods are calendar months, 28 to 31 days apart: a trend compares the newest period
 with the one before it when that one started at most this many days earlier."""
@@ -104,9 +106,7 @@ def health_weights(settings: Mapping[str, Any]) -> dict[str, float]:
             raise SettingsError(
                 f"health.weights.{name}: unknown component (use {', '.join(COMPONENTS)})"
             )
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise SettingsError(f"health.weights.{name} must be a number >= 0, not {value!r}")
-        weights[name] = float(value)
+        weights[name] = checked_number(value, f"health.weights.{name}", 0, MAX_WEIGHT)
     if sum(weights.values()) <= 0:
         raise SettingsError("health.weights: at least one weight must be above 0")
     milestone_plan(settings)  # activation settings are checked with the weights

@@ -29,6 +29,8 @@ from types import MappingProxyType
 from typing import Any
 
 from local_store.paths import InvalidProfileName, cache_path, data_dir
+from local_store.settings_check import checked_number
+from local_store.settings_error import SettingsError
 
 CONFIG_ENV = "PARTNEROPS_CONFIG"
 PROFILE_ENV = "PARTNEROPS_PROFILE"
@@ -41,6 +43,8 @@ _TOKEN = re.compile(r"[\x21-\x7e]{1,4096}")
 """Printable ASCII without spaces: anything else would break (or be smuggled into) the
 Authorization header."""
 DEFAULT_SYNC_INTERVAL_S = 300.0
+MAX_SYNC_INTERVAL_S = 7 * 24 * 3600.0
+MAX_STALE_AFTER_HOURS = 365 * 24.0
 ARCHETYPES = ("implementer", "value_driver", "deal_closer")
 SOURCES = ("backend", "hubspot")
 SCREENS = ("inbox", "clients", "renewals", "tier", "team")
@@ -329,11 +333,23 @@ def load_profile(name: str | None = None) -> Profile:
         raise ProfileError(
             f"config file {path}: archetype {archetype!r} must be one of {', '.join(ARCHETYPES)}"
         )
-    interval = section.get("sync_interval_seconds", DEFAULT_SYNC_INTERVAL_S)
-    if isinstance(interval, bool) or not isinstance(interval, int | float) or interval < 0:
-        raise ProfileError(
-            f"config file {path}: sync_interval_seconds must be a number of seconds (0 = off)"
+    try:
+        interval = checked_number(
+            section.get("sync_interval_seconds", DEFAULT_SYNC_INTERVAL_S),
+            "sync_interval_seconds",
+            0,
+            MAX_SYNC_INTERVAL_S,
+            "of seconds (0 = off)",
         )
+        checked_number(
+            section.get("stale_after_hours", 0),
+            "stale_after_hours",
+            0,
+            MAX_STALE_AFTER_HOURS,
+            "of hours (0 = off)",
+        )
+    except SettingsError as exc:
+        raise ProfileError(f"{where} {exc}") from None
     source = section.get("source", "backend")
     if source not in SOURCES:
         raise ProfileError(

@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from local_store.alert_filter import inbox_sections
 from local_store.alert_rules import rule_thresholds
 from local_store.database import open_cache
 from local_store.health import health_weights
@@ -22,7 +23,8 @@ RETRY_SECONDS_ENV = "PARTNEROPS_RETRY_SECONDS"
 
 
 class ConfigError(SyncError):
-    """A profile setting (health weights, rule thresholds) is wrong: fixed in the config file."""
+    """A profile setting (health weights, rule thresholds, inbox sections) is wrong: fixed in
+    the config file."""
 
     exit_code = 2
     user_must_act = True
@@ -50,6 +52,7 @@ def check_profile_config(profile: Profile) -> None:
     try:
         health_weights(profile.settings)
         rule_thresholds(profile.settings)
+        inbox_sections(profile.settings, profile.archetype)  # read after the sync, by the Inbox
     except ValueError as exc:
         raise ConfigError(f"config of profile {profile.name!r}: {exc}") from None
 

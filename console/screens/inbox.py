@@ -451,7 +451,7 @@ class InboxScreen(PartnerOpsScreen):
         if not url or urlparse(url).scheme not in ("http", "https"):
             self.notify("This alert's client has no web address.", severity="warning", markup=False)
             return
-        self.app.open_url(url)
+        self.console_app.open_link(url, "company record")
 
     # Triage.
 

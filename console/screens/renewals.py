@@ -645,7 +645,7 @@ class RenewalsScreen(PartnerOpsScreen):
                 markup=False,
             )
             return
-        self.console_app.open_link(row.crm_url, "browser")
+        self.console_app.open_link(row.crm_url, "company record")
 
     # Setting the communication owner.
 

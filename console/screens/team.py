@@ -206,8 +206,7 @@ class TeamScreen(PartnerOpsScreen):
         contact = self.selected
         if contact is None:
             return
-        self.app.copy_to_clipboard(contact.email)
-        self.notify(f"Copied {safe_text(contact.email)}", title="Address copied", markup=False)
+        self.console_app.copy_text(contact.email, "address")
 
     def action_open_meeting(self) -> None:
         contact = self.selected

@@ -303,7 +303,7 @@ def test_disabled_rules_raise_nothing(conn: sqlite3.Connection) -> None:
     ("rules", "message"),
     [
         ({"renewal_days": 3}, "rules.renewal_days: unknown setting"),
-        ({"engagement_low_max": -1}, "rules.engagement_low_max must be a number >= 0"),
+        ({"engagement_low_max": -1}, "rules.engagement_low_max must be a number from 0 to 10"),
         ({"disabled": ["nope"]}, "rules.disabled must be a list drawn from"),
         ({"disabled": ["upsell"]}, "upsell was split into adoption_gap"),
         ({"upsell_max_tools_per_subscription": 1}, "replaced by adoption_gap_max_points"),

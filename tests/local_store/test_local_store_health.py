@@ -217,9 +217,9 @@ def test_bands(score: int, band: str) -> None:
     ("weights", "message"),
     [
         ({"engagment": 3}, "health.weights.engagment: unknown component"),
-        ({"usage": -1}, "health.weights.usage must be a number >= 0"),
-        ({"usage": True}, "health.weights.usage must be a number >= 0"),
-        ({"usage": "high"}, "health.weights.usage must be a number >= 0"),
+        ({"usage": -1}, "health.weights.usage must be a number from 0 to 1000"),
+        ({"usage": True}, "health.weights.usage must be a number from 0 to 1000"),
+        ({"usage": "high"}, "health.weights.usage must be a number from 0 to 1000"),
         ({name: 0 for name in COMPONENTS}, "at least one weight must be above 0"),
         ("heavy", "health.weights must be a table"),
     ],
