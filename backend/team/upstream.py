@@ -5,7 +5,8 @@ The first load of a partner is a bulk insert. A later refresh merges the resourc
 provides (HubSpot: clients and subscriptions only): new records are added, changed ones
 rewritten, ones gone upstream deleted. What the team decided stays the team's: a
 field a person changed (the record carries `changed_by`) keeps the team's value, notes are never
-touched by a refresh, and a record the team deleted (end services) is not brought back.
+touched by a refresh, and a record the team deleted (end services) is not brought back. A
+record upstream deleted and later lists again (HubSpot restores archived records) comes back.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
 
 from backend.draw import Record, Records
+from backend.team.audit import AUDIT
 from backend.team.database import writer
 from backend.team.records import (
     PARTNERS,
@@ -31,7 +33,7 @@ from backend.team.records import (
     lock_partner,
     parent_of,
 )
-from sync.wire import RESOURCE_MODELS
+from sync.wire import RESOURCE_MODELS, ActionKind, ActionOutcome
 
 
 @dataclass(frozen=True)
@@ -118,9 +120,11 @@ def _refresh_partner(engine: Engine, pulled: Pulled) -> RefreshReport:
             report.written = _bulk_load(connection, partner_id, pulled.records)
             return report
         store = PartnerRecords(connection, partner_id, _today(), head)
+        ended = _ended_by_team(connection, partner_id)
         for resource in RESOURCE_MODELS:
             if resource in pulled.resources:
-                _merge_resource(store, resource, pulled.records.get(resource, []), report)
+                incoming = pulled.records.get(resource, [])
+                _merge_resource(store, resource, incoming, ended, report)
         store.finish()
     return report
 
@@ -194,8 +198,23 @@ def _stored(store: PartnerRecords, resource: str) -> dict[str, str | None]:
     return {row.id: row.body for row in store.connection.execute(query)}
 
 
+def _ended_by_team(connection: Connection, partner_id: int) -> set[str]:
+    """The clients the team ended (end services, from the audit, written in the action's own
+    transaction): they and what hung off them stay deleted whatever upstream says."""
+    query = select(AUDIT.c.target_id).where(
+        AUDIT.c.partner_id == partner_id,
+        AUDIT.c.kind == ActionKind.END_SERVICES.value,
+        AUDIT.c.outcome == ActionOutcome.APPLIED.value,
+    )
+    return set(connection.execute(query).scalars())
+
+
 def _merge_resource(
-    store: PartnerRecords, resource: str, incoming: list[Record], report: RefreshReport
+    store: PartnerRecords,
+    resource: str,
+    incoming: list[Record],
+    ended: set[str],
+    report: RefreshReport,
 ) -> None:
     stored = _stored(store, resource)
     seen: set[str] = set()
@@ -207,8 +226,16 @@ def _merge_resource(
             report.written += 1
             continue
         body = stored[record_id]
-        if body is None or resource == "notes":
-            continue  # deleted by the team, or a note: the team's now
+        if resource == "notes":
+            continue  # the team's now
+        if body is None:
+            if record_id in ended or parent_of(resource, record) in ended:
+                continue  # the team ended this client: it stays ended
+            # Deleted because upstream stopped listing it; listed again (HubSpot restores an
+            # archived record), it comes back.
+            store.put(resource, record)
+            report.written += 1
+            continue
         current = json.loads(body)
         merged = {**record, "version": current["version"]}
         if "changed_by" in current:

@@ -206,6 +206,21 @@ def test_team_decisions_outlive_a_pull_and_archived_records_leave(
     assert cached[noted][0] == "Noted, renamed" and note == ("call Monday",)
     assert len(cached) == IN_HUBSPOT - 2
 
+    # HubSpot restores the archived client and its service: they come back; the ended one not.
+    for record in [records[archived], *(fake.records[SERVICES][s] for s in gone_services)]:
+        record.archived = False
+        fake.update(record, later + HOUR_MS)
+    [report] = refresh(hub_team.engine, hub_team.refresher.upstream)
+    assert (report.written, report.deleted) == (1 + len(gone_services), 0)
+    run_sync(lee)
+    conn = open_cache(lee.cache_path)
+    try:
+        clients = {row[0] for row in conn.execute("SELECT id FROM client")}
+        services = {row[0] for row in conn.execute("SELECT id FROM subscription")}
+    finally:
+        conn.close()
+    assert archived in clients and ended not in clients and set(gone_services) <= services
+
 
 def test_the_server_keeps_to_hubspots_rate_windows(database: str, fake: FakeHubSpot) -> None:
     """Two pulls back to back at 8 requests per 10 s: the limiter lives as long as the
