@@ -6,12 +6,13 @@ No `from __future__ import annotations`: Typer evaluates the annotations.
 """
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from console.cli_common import EXIT_USAGE, fail
+from console.cli_common import EXIT_USAGE, fail, resolve_profile
 
 app = typer.Typer(help="Run the team server and manage its people.", no_args_is_help=True)
 user_app = typer.Typer(help="Issue, list and revoke people's tokens.", no_args_is_help=True)
@@ -38,16 +39,76 @@ def _engine(database: str | None):  # type: ignore[no-untyped-def]
         fail(str(exc))
 
 
-def _upstream(demo: bool, clients: int, seed: int, data: Path | None):  # type: ignore[no-untyped-def]
+def _upstream(  # type: ignore[no-untyped-def]
+    demo: bool,
+    clients: int,
+    seed: int,
+    data: Path | None,
+    hubspot: bool = False,
+    partner: str | None = None,
+    hubspot_profile: str | None = None,
+):
     from backend.team.upstream import data_file_upstream, generator_upstream
 
-    if demo and data is not None:
-        fail("give --demo or --data, not both", EXIT_USAGE)
+    if demo + (data is not None) + hubspot > 1:
+        fail("give one upstream: --demo, --data or --hubspot", EXIT_USAGE)
+    if not hubspot and (partner is not None or hubspot_profile is not None):
+        fail("--partner and --hubspot-profile go with --hubspot", EXIT_USAGE)
+    if hubspot:
+        return _hubspot_upstream(partner, hubspot_profile)
     if data is not None:
         return data_file_upstream(data)
     if demo:
         return generator_upstream(clients, seed)
     return None
+
+
+def _hubspot_upstream(partner: str | None, profile_name: str | None):  # type: ignore[no-untyped-def]
+    """HubSpot, with the settings and property mapping of a HubSpot profile of the config file
+    (what `partnerops hubspot properties -p NAME --write` writes), or the defaults."""
+    from backend.team.hubspot import NoHubSpotToken, hubspot_upstream
+    from sync.client import SyncError
+    from sync.hubspot.settings import load_settings
+
+    if not partner or not partner.strip():
+        fail(
+            "--hubspot needs --partner NAME: the partner the account's records belong to",
+            EXIT_USAGE,
+        )
+    settings = load_settings({})
+    if profile_name is not None:
+        profile = resolve_profile(profile_name)
+        if profile.source != "hubspot":
+            fail(f'profile {profile.name!r} does not read from HubSpot (source = "hubspot")', 2)
+        try:
+            settings = load_settings(profile.settings)
+        except SyncError as exc:
+            fail(f"config of profile {profile.name!r}: {exc}", EXIT_USAGE)
+    try:
+        return hubspot_upstream(partner.strip(), settings, profile_name=profile_name or "NAME")
+    except NoHubSpotToken as exc:
+        fail(str(exc), EXIT_USAGE)
+    except SyncError as exc:  # an unusable api_base_url
+        fail(str(exc), EXIT_USAGE)
+
+
+@contextmanager
+def _opened(upstream, check: bool):  # type: ignore[no-untyped-def]
+    """The upstream, closed afterwards; a HubSpot one checked first when `check` (scopes and
+    mapping: one line and the exit code, before anything is served or written)."""
+    from backend.team.hubspot import HubSpotUpstream
+    from sync.client import SyncError
+
+    if not isinstance(upstream, HubSpotUpstream):
+        yield upstream
+        return
+    with upstream:
+        if check:
+            try:
+                upstream.check()
+            except SyncError as exc:
+                fail(f"HubSpot: {exc}", exc.exit_code)
+        yield upstream
 
 
 DemoOption = Annotated[
@@ -57,6 +118,26 @@ ClientsOption = Annotated[int, typer.Option(min=0, help="Demo: clients of the fi
 SeedOption = Annotated[int, typer.Option(help="Demo: generator seed.")]
 DataOption = Annotated[
     Path | None, typer.Option(help="Upstream: a JSON data file (docs/backend-api.md).")
+]
+HubSpotOption = Annotated[
+    bool,
+    typer.Option(
+        "--hubspot",
+        help="Upstream: HubSpot's partner clients and services, with the private app token "
+        "from PARTNEROPS_HUBSPOT_TOKEN (needs --partner).",
+    ),
+]
+PartnerOption = Annotated[
+    str | None,
+    typer.Option("--partner", help="HubSpot: the partner the account's records belong to."),
+]
+HubSpotProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--hubspot-profile",
+        help="HubSpot: rate limits and property mapping from this profile's "
+        "[profiles.NAME.hubspot] tables (default: the defaults).",
+    ),
 ]
 
 
@@ -69,6 +150,9 @@ def run(
     clients: ClientsOption = 2000,
     seed: SeedOption = 7,
     data: DataOption = None,
+    hubspot: HubSpotOption = False,
+    partner: PartnerOption = None,
+    hubspot_profile: HubSpotProfileOption = None,
     refresh_minutes: Annotated[
         float, typer.Option(min=0, help="Pull upstream again every N minutes (0 = only at start).")
     ] = 0,
@@ -84,18 +168,19 @@ def run(
     from backend.team.database import DatabaseError, default_database
     from backend.team.run import serve_team
 
-    upstream = _upstream(demo, clients, seed, data)
+    upstream = _upstream(demo, clients, seed, data, hubspot, partner, hubspot_profile)
     try:
-        serve_team(
-            database or default_database(),
-            host,
-            port,
-            upstream,
-            refresh_minutes=refresh_minutes,
-            allow_remote=allow_remote,
-            test_faults=test_faults,
-            say=lambda line: typer.echo(line, err=True),
-        )
+        with _opened(upstream, check=True) as checked:
+            serve_team(
+                database or default_database(),
+                host,
+                port,
+                checked,
+                refresh_minutes=refresh_minutes,
+                allow_remote=allow_remote,
+                test_faults=test_faults,
+                say=lambda line: typer.echo(line, err=True),
+            )
     except (ValueError, DatabaseError, DataFileError) as exc:
         fail(str(exc))
     except OSError as exc:
@@ -116,23 +201,28 @@ def refresh(
     clients: ClientsOption = 2000,
     seed: SeedOption = 7,
     data: DataOption = None,
+    hubspot: HubSpotOption = False,
+    partner: PartnerOption = None,
+    hubspot_profile: HubSpotProfileOption = None,
 ) -> None:
     """Pull upstream once into the database now (a running server's admins can POST
     /v1/admin/refresh instead)."""
     from backend.datafile import DataFileError
     from backend.team.upstream import refresh as refresh_records
+    from sync.client import SyncError
 
-    upstream = _upstream(demo, clients, seed, data)
+    upstream = _upstream(demo, clients, seed, data, hubspot, partner, hubspot_profile)
     if upstream is None:
-        fail("say where to pull from: --demo or --data FILE", EXIT_USAGE)
+        fail("say where to pull from: --demo, --data FILE or --hubspot", EXIT_USAGE)
     engine = _engine(database)
     try:
-        for report in refresh_records(engine, upstream):
-            typer.echo(
-                f"partner {report.partner}: {report.written:,} written, {report.deleted:,} deleted"
-            )
+        with _opened(upstream, check=False) as checked:
+            for report in refresh_records(engine, checked):
+                typer.echo(report.line())
     except DataFileError as exc:
         fail(str(exc))
+    except SyncError as exc:  # HubSpot: scopes, mapping, token, limits; nothing was written
+        fail(f"HubSpot: {exc}", exc.exit_code)
     finally:
         engine.dispose()
 

@@ -81,7 +81,7 @@ def serve_team(
         if refresher.last_error:
             say(f"upstream pull failed: {refresher.last_error}")
         for report in refresher.last_reports:
-            say(f"partner {report.partner}: {report.written:,} written, {report.deleted:,} deleted")
+            say(report.line())
         refresher.start_schedule()
     partners = list_partners(engine)
     if not partners:

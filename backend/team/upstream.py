@@ -1,9 +1,12 @@
-"""Filling and refreshing the team's records from upstream: the demo generator or a data file.
+"""Filling and refreshing the team's records from upstream: the demo generator, a data file or
+HubSpot (`backend.team.hubspot`).
 
-The first load of a partner is a bulk insert. A later refresh merges: new records are added,
-changed ones rewritten, ones gone upstream deleted. What the team decided stays the team's: a
+The first load of a partner is a bulk insert. A later refresh merges the resources the upstream
+provides (HubSpot: clients and subscriptions only): new records are added, changed ones
+rewritten, ones gone upstream deleted. What the team decided stays the team's: a
 field a person changed (the record carries `changed_by`) keeps the team's value, notes are never
-touched by a refresh, and a record the team deleted (end services) is not brought back.
+touched by a refresh, and a record the team deleted (end services) is not brought back. A
+record upstream deleted and later lists again (HubSpot restores archived records) comes back.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,6 +23,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.engine import Connection
 
 from backend.draw import Record, Records
+from backend.team.audit import AUDIT
 from backend.team.database import writer
 from backend.team.records import (
     PARTNERS,
@@ -29,9 +33,26 @@ from backend.team.records import (
     lock_partner,
     parent_of,
 )
-from sync.wire import RESOURCE_MODELS
+from sync.wire import RESOURCE_MODELS, ActionKind, ActionOutcome
 
-Upstream = Callable[[], list[Records]]
+
+@dataclass(frozen=True)
+class Pulled:
+    """One partner's records as upstream has them."""
+
+    upstream_id: str
+    """The partner's id upstream: the same id is the same partner at every pull."""
+    name: str
+    records: Records
+    resources: tuple[str, ...] = tuple(RESOURCE_MODELS)
+    """The resources this upstream provides; a refresh leaves every other one as it is."""
+    rejected: tuple[str, ...] = ()
+    """Records upstream sent that are not valid wire records, one line each: not stored."""
+
+
+Upstream = Callable[[], Sequence[Pulled | Records]]
+"""Each partner's records: `Pulled`, or a whole portfolio in the API's shape (its partner
+record names the partner)."""
 
 TEAM_FIELDS = {
     "clients": ("owner_email", "changed_by"),
@@ -47,6 +68,11 @@ class RefreshReport:
     partner: str
     written: int = 0
     deleted: int = 0
+    rejected: int = 0
+
+    def line(self) -> str:
+        line = f"partner {self.partner}: {self.written:,} written, {self.deleted:,} deleted"
+        return line + (f", {self.rejected:,} rejected (invalid)" if self.rejected else "")
 
 
 def generator_upstream(clients: int, seed: int) -> Upstream:
@@ -69,45 +95,49 @@ def data_file_upstream(path: Path) -> Upstream:
     return pull
 
 
+def _pulled(item: Pulled | Records) -> Pulled:
+    if isinstance(item, Pulled):
+        return item
+    partner = item["partner"][0]
+    return Pulled(str(partner["id"]), str(partner["name"]), item)
+
+
 def _today() -> date:
     return datetime.now(UTC).date()
 
 
 def refresh(engine: Engine, upstream: Upstream) -> list[RefreshReport]:
     """Pull upstream once and bring every partner's records up to date, partner by partner."""
-    return [_refresh_partner(engine, records) for records in upstream()]
+    return [_refresh_partner(engine, _pulled(item)) for item in upstream()]
 
 
-def _refresh_partner(engine: Engine, records: Records) -> RefreshReport:
-    partner = records["partner"][0]
-    report = RefreshReport(str(partner["name"]))
+def _refresh_partner(engine: Engine, pulled: Pulled) -> RefreshReport:
+    report = RefreshReport(pulled.name, rejected=len(pulled.rejected))
     with writer(engine).begin() as connection:
-        partner_id = _partner_id(connection, partner)
+        partner_id = _partner_id(connection, pulled.upstream_id, pulled.name)
         head = lock_partner(connection, partner_id)
         if head == 0:
-            report.written = _bulk_load(connection, partner_id, records)
+            report.written = _bulk_load(connection, partner_id, pulled.records)
             return report
         store = PartnerRecords(connection, partner_id, _today(), head)
+        ended = _ended_by_team(connection, partner_id)
         for resource in RESOURCE_MODELS:
-            _merge_resource(store, resource, records.get(resource, []), report)
+            if resource in pulled.resources:
+                incoming = pulled.records.get(resource, [])
+                _merge_resource(store, resource, incoming, ended, report)
         store.finish()
     return report
 
 
-def _partner_id(connection: Connection, partner: Record) -> int:
-    upstream_id = str(partner["id"])
+def _partner_id(connection: Connection, upstream_id: str, name: str) -> int:
     found = connection.execute(
         select(PARTNERS.c.id).where(PARTNERS.c.upstream_id == upstream_id)
     ).scalar_one_or_none()
     if found is not None:
-        connection.execute(
-            update(PARTNERS).where(PARTNERS.c.id == found).values(name=str(partner["name"]))
-        )
+        connection.execute(update(PARTNERS).where(PARTNERS.c.id == found).values(name=name))
         return int(found)
     created = connection.execute(
-        insert(PARTNERS)
-        .values(upstream_id=upstream_id, name=str(partner["name"]), head=0)
-        .returning(PARTNERS.c.id)
+        insert(PARTNERS).values(upstream_id=upstream_id, name=name, head=0).returning(PARTNERS.c.id)
     )
     return int(created.scalar_one())
 
@@ -168,8 +198,23 @@ def _stored(store: PartnerRecords, resource: str) -> dict[str, str | None]:
     return {row.id: row.body for row in store.connection.execute(query)}
 
 
+def _ended_by_team(connection: Connection, partner_id: int) -> set[str]:
+    """The clients the team ended (end services, from the audit, written in the action's own
+    transaction): they and what hung off them stay deleted whatever upstream says."""
+    query = select(AUDIT.c.target_id).where(
+        AUDIT.c.partner_id == partner_id,
+        AUDIT.c.kind == ActionKind.END_SERVICES.value,
+        AUDIT.c.outcome == ActionOutcome.APPLIED.value,
+    )
+    return set(connection.execute(query).scalars())
+
+
 def _merge_resource(
-    store: PartnerRecords, resource: str, incoming: list[Record], report: RefreshReport
+    store: PartnerRecords,
+    resource: str,
+    incoming: list[Record],
+    ended: set[str],
+    report: RefreshReport,
 ) -> None:
     stored = _stored(store, resource)
     seen: set[str] = set()
@@ -181,8 +226,16 @@ def _merge_resource(
             report.written += 1
             continue
         body = stored[record_id]
-        if body is None or resource == "notes":
-            continue  # deleted by the team, or a note: the team's now
+        if resource == "notes":
+            continue  # the team's now
+        if body is None:
+            if record_id in ended or parent_of(resource, record) in ended:
+                continue  # the team ended this client: it stays ended
+            # Deleted because upstream stopped listing it; listed again (HubSpot restores an
+            # archived record), it comes back.
+            store.put(resource, record)
+            report.written += 1
+            continue
         current = json.loads(body)
         merged = {**record, "version": current["version"]}
         if "changed_by" in current:

@@ -215,8 +215,11 @@ class HubSpotClient:
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        token_source: str = "PARTNEROPS_TOKEN",
     ) -> None:
         self.base_url = check_backend_url(base_url)
+        self.token_source = token_source
+        """Where the token came from, for the line that says HubSpot rejected it."""
         self.paths = Paths(api_version)
         self._retry_total_s = retry_total_s
         self._clock, self._sleep = clock, sleep
@@ -368,7 +371,7 @@ class HubSpotClient:
             raise Retryable(detail, retry_after(response))
         if status == 401:
             raise CredentialsRejected(
-                f"HubSpot rejected the private app token ({detail}); check PARTNEROPS_TOKEN"
+                f"HubSpot rejected the private app token ({detail}); check {self.token_source}"
             )
         if status == 403:
             scopes = missing_scopes(body)

@@ -39,6 +39,7 @@ from local_store import raw_properties, writes
 from sync.client import BadResponse
 from sync.hubspot.api import HubSpotClient
 from sync.hubspot.associations import link_services, sweep_associations
+from sync.hubspot.fetch import list_pages, wire_records
 from sync.hubspot.mapping import (
     CLIENTS,
     LAST_MODIFIED,
@@ -47,7 +48,6 @@ from sync.hubspot.mapping import (
     SERVICES,
     ObjectMapping,
     epoch_ms,
-    to_wire,
 )
 from sync.hubspot.preflight import Plan, prepare
 from sync.hubspot.settings import HubSpotSettings
@@ -202,18 +202,15 @@ class _ObjectPull:
         )
 
     def _full_pass(self, state: PassState) -> PassState:
-        while True:
-            page = self.api.list_page(
-                self.object_type,
-                after=state.after,
-                limit=self.settings.page_size,
-                properties=list(self.mapping.requested),
-            )
+        requested = list(self.mapping.requested)
+        pages = list_pages(
+            self.api, self.object_type, requested, self.settings.page_size, state.after
+        )
+        for page in pages:
             state = replace(state, after=page.after) if page.after else state.finished()
             # Unchanged rows are written too: the sweep at the end keeps only rows seen.
             self._commit(page.results, state, keep_unchanged=True)
-            if state.mode == "idle":
-                return state
+        return state
 
     def _search_pass(self, state: PassState) -> PassState:
         """Phase 1: [watermark, hi), then on to the look-back."""
@@ -388,18 +385,7 @@ class _ObjectPull:
                 != (record.get("properties") or {}).get(LAST_MODIFIED)
             }
         merged_away = sorted({i for r in records for i in _merged_ids(r)} - set(ids))
-        links: dict[str, list[str]] = {}
-        if self.object_type == SERVICES:
-            wanted = ids if keep_unchanged else [i for i in ids if i in changed]
-            links = self.api.associated_ids(SERVICES, CLIENTS, wanted)
-        items = []
-        for record_id, record in zip(ids, records, strict=True):
-            if not keep_unchanged and record_id not in changed:
-                continue
-            wire = to_wire(self.mapping, record)
-            if self.object_type == SERVICES and links.get(record_id):
-                wire["client_id"] = links[record_id][0]
-            items.append(wire)
+        items = wire_records(self.api, self.mapping, records, None if keep_unchanged else changed)
         rows, bad = validate_page(self.resource, items)
         # A malformed record that has not changed was quarantined when it was first seen.
         bad = [b for b in bad if b.record_id in changed]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import statistics
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from backend_helpers import TODAY
 
 from backend import words
-from backend.generator import PartnerData, generate
+from backend.generator import PartnerData, figures_as_of, generate
 from sync.wire import RESOURCE_MODELS, engagement_band
 
 
@@ -228,3 +228,26 @@ def test_new_clients_report_onboarding_milestones_and_some_stall(portfolio: Part
             stalled += 1
     assert tracked >= 100
     assert 0 < stalled < tracked
+
+
+@pytest.mark.parametrize("hours_east", [-12, 0, 5, 14])
+def test_tier_figures_are_never_ahead_of_the_generating_clock(hours_east: int) -> None:
+    """The demo passes the local date: anywhere, at any time of that day, the stamp is past,
+    and it is today's 07:00 UTC refresh as soon as that has happened."""
+    zone = timezone(timedelta(hours=hours_east))
+    for hour in range(24):
+        local = datetime(2026, 12, 6, hour, 30, tzinfo=zone)
+        stamp = datetime.fromisoformat(figures_as_of(local.date(), local))
+        assert stamp <= local
+        today_refresh = datetime(2026, 12, 6, 7, tzinfo=UTC)
+        assert stamp == (
+            today_refresh if today_refresh <= local else today_refresh - timedelta(days=1)
+        )
+
+
+def test_before_the_days_refresh_the_demo_shows_yesterdays_figures() -> None:
+    early = datetime(2026, 12, 6, 6, 15, tzinfo=UTC)
+    [big, _] = generate(5, seed=2, today=early.date(), now=early)
+    assert big.partner["figures_as_of"] == "2026-12-05T07:00:00Z"
+    [later, _] = generate(5, seed=2, today=early.date(), now=early + timedelta(hours=1))
+    assert later.partner["figures_as_of"] == "2026-12-06T07:00:00Z"

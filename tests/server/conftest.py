@@ -7,12 +7,16 @@ a fresh database per test.
 from __future__ import annotations
 
 import itertools
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from server_helpers import Team, start_team
+
+# The HubSpot upstream's tests use the sync suite's HubSpot double (tests/sync/fake_hubspot.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
 
 _databases = itertools.count()
 
