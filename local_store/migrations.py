@@ -146,11 +146,29 @@ def _to_version_5(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE alert ADD COLUMN changed_by VARCHAR")
 
 
+_TO_VERSION_6 = (
+    # Renewals at 100,000 clients (issue 14): a window's totals read one covering index, and
+    # the sorts by money or client name walk an index instead of sorting the whole window.
+    "CREATE INDEX IF NOT EXISTS ix_renewal_window ON renewal (renewal_date, client_id, "
+    "mrr_now_cents, mrr_change_cents, status, communication_owner)",
+    "DROP INDEX IF EXISTS ix_renewal_renewal_date",
+    "CREATE INDEX IF NOT EXISTS ix_renewal_mrr_change ON renewal (mrr_change_cents, id)",
+    "CREATE INDEX IF NOT EXISTS ix_renewal_mrr_now ON renewal (mrr_now_cents, id)",
+    "CREATE INDEX IF NOT EXISTS ix_client_name_nocase ON client (name COLLATE NOCASE)",
+)
+
+
+def _to_version_6(conn: sqlite3.Connection) -> None:
+    for statement in _TO_VERSION_6:
+        conn.execute(statement)
+
+
 STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _to_version_2,
     2: _to_version_3,
     3: _to_version_4,
     4: _to_version_5,
+    5: _to_version_6,
 }
 """STEPS[n] migrates schema version n to n + 1."""
 

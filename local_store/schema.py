@@ -59,6 +59,7 @@ CREATE_STATEMENTS: tuple[str, ...] = (
     """CREATE INDEX ix_client_health_score ON client (health_score)""",
     """CREATE INDEX ix_client_mrr_cents ON client (mrr_cents)""",
     """CREATE INDEX ix_client_name ON client (name)""",
+    """CREATE INDEX ix_client_name_nocase ON client (name COLLATE NOCASE)""",
     """CREATE INDEX ix_client_next_renewal_date ON client (next_renewal_date)""",
     """CREATE INDEX ix_client_owner_email ON client (owner_email)""",
     """CREATE INDEX ix_client_relationship ON client (relationship)""",
@@ -206,7 +207,11 @@ CREATE_STATEMENTS: tuple[str, ...] = (
 )""",
     """CREATE INDEX ix_renewal_client_id ON renewal (client_id)""",
     """CREATE INDEX ix_renewal_decision_deadline ON renewal (decision_deadline)""",
-    """CREATE INDEX ix_renewal_renewal_date ON renewal (renewal_date)""",
+    """CREATE INDEX ix_renewal_mrr_change ON renewal (mrr_change_cents, id)""",
+    """CREATE INDEX ix_renewal_mrr_now ON renewal (mrr_now_cents, id)""",
+    """CREATE INDEX ix_renewal_window ON renewal (
+    renewal_date, client_id, mrr_now_cents, mrr_change_cents, status, communication_owner
+)""",
     """CREATE TABLE resync_seen (
     resource VARCHAR NOT NULL,
     record_id VARCHAR NOT NULL,

@@ -17,6 +17,8 @@ from sqlmodel import SQLModel
 
 from local_store import tables
 
+INDEX_LINE_LIMIT = 88
+"""Longer one-line statements are wrapped: with the quotes and indent they pass 100."""
 SCHEMA_MODULE = Path(__file__).with_name("schema.py")
 
 HEADER = '''"""The cache's current schema as plain SQL: what a new cache is created with.
@@ -40,6 +42,10 @@ def create_statements(metadata: MetaData) -> list[str]:
 
 def _tidy(statement: str) -> str:
     lines = statement.strip().replace("\t", "    ").splitlines()
+    if len(lines) == 1 and len(lines[0]) > INDEX_LINE_LIMIT:
+        # A long CREATE INDEX gets its columns on a line of their own (ruff's line length).
+        head, columns = lines[0].split(" (", 1)
+        lines = [f"{head} (", f"    {columns[:-1]}", ")"]
     return "\n".join(line.rstrip() for line in lines)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 
@@ -60,6 +60,8 @@ class TeamContactRow(SQLModel, table=True):
 
 class ClientRow(SQLModel, table=True):
     __tablename__ = "client"
+    # The Renewals screen's client sort walks this index instead of sorting a whole window.
+    __table_args__ = (Index("ix_client_name_nocase", text("name COLLATE NOCASE")),)
 
     id: str = Field(primary_key=True)
     version: int
@@ -113,11 +115,26 @@ class SubscriptionRow(SQLModel, table=True):
 
 class RenewalRow(SQLModel, table=True):
     __tablename__ = "renewal"
+    __table_args__ = (
+        # A window's totals read this index alone; the sorts by money walk theirs in order,
+        # so a page of 100 never sorts the whole window.
+        Index(
+            "ix_renewal_window",
+            "renewal_date",
+            "client_id",
+            "mrr_now_cents",
+            "mrr_change_cents",
+            "status",
+            "communication_owner",
+        ),
+        Index("ix_renewal_mrr_change", "mrr_change_cents", "id"),
+        Index("ix_renewal_mrr_now", "mrr_now_cents", "id"),
+    )
 
     id: str = Field(primary_key=True)
     version: int
     client_id: str = Field(index=True)
-    renewal_date: date = Field(index=True)
+    renewal_date: date  # ix_renewal_window starts with it
     decision_deadline: date = Field(index=True)
     status: str
     communication_owner: str

@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from console.screens.base import PaletteCommand, PartnerOpsScreen
 from console.screens.dialogs import DismissOnce
@@ -40,7 +41,7 @@ from local_store.renewals import (
     RenewalTotals,
     renewal_owners,
     renewal_page,
-    renewal_totals,
+    window_totals,
 )
 
 SORT_CYCLE = ("deadline", "mrr_change", "renewal_date", "mrr", "client")
@@ -380,7 +381,7 @@ class RenewalsScreen(PartnerOpsScreen):
     ]
 
     class Loaded(Message):
-        """A query's count, first page, totals and the owners for the filter, read by a worker."""
+        """A query's first page (and its totals when known), read by a worker."""
 
         def __init__(
             self,
@@ -388,8 +389,7 @@ class RenewalsScreen(PartnerOpsScreen):
             query: RenewalQuery,
             today: date,
             first_page: Sequence[RenewalListRow],
-            totals: RenewalTotals,
-            owners: Sequence[RenewalOwner] | None,
+            totals: RenewalTotals | None,
         ) -> None:
             super().__init__()
             self.generation = generation
@@ -397,6 +397,24 @@ class RenewalsScreen(PartnerOpsScreen):
             self.today = today
             self.first_page = first_page
             self.totals = totals
+            """None while they are being counted (`TotalsCounted` follows)."""
+
+    class TotalsCounted(Message):
+        """Every window's totals of a query, and the owners for the filter, read after its
+        first page (a count reads the whole window; the page, 100 rows)."""
+
+        def __init__(
+            self,
+            generation: int,
+            key: tuple[RenewalQuery, date],
+            totals: dict[int, RenewalTotals] | None,
+            owners: Sequence[RenewalOwner] | None,
+        ) -> None:
+            super().__init__()
+            self.generation = generation
+            self.key = key
+            self.totals = totals
+            """None when they were known already."""
             self.owners = owners
             """None when they were not read again (the data has not changed)."""
 
@@ -405,6 +423,9 @@ class RenewalsScreen(PartnerOpsScreen):
         self.query_state = RenewalQuery()
         self._generation = 0
         self._owners: tuple[RenewalOwner, ...] | None = None
+        self._totals: dict[tuple[RenewalQuery, date], dict[int, RenewalTotals]] = {}
+        """Every window's totals by query (window and sort left out) and day, until the data
+        changes: a window change then reads one page and no count."""
         self._keep_selection: str | None = None
         """The renewal to select again when rows arrive; None starts at the top."""
         self._showing_table = False
@@ -492,17 +513,34 @@ class RenewalsScreen(PartnerOpsScreen):
 
     def _run_query(self, *, data_changed: bool = False) -> None:
         self._generation += 1
+        if data_changed:
+            self._totals.clear()
         # The owner filter's choices scan every renewal: read them only when the data changed.
         with_owners = data_changed or self._owners is None
-        self._load(self._generation, self.query_state, self._today(), with_owners)
+        query, today = self.query_state, self._today()
+        key = (replace(query, window_days=WINDOWS[-1], sort="deadline", descending=False), today)
+        self._load(self._generation, query, today, key, self._totals.get(key), with_owners)
 
     @work(thread=True, exclusive=True, group="renewals-query", exit_on_error=False)
-    def _load(self, generation: int, query: RenewalQuery, today: date, with_owners: bool) -> None:
+    def _load(
+        self,
+        generation: int,
+        query: RenewalQuery,
+        today: date,
+        key: tuple[RenewalQuery, date],
+        known: dict[int, RenewalTotals] | None,
+        with_owners: bool,
+    ) -> None:
         with self.console_app.cache.borrow() as conn:
-            totals = renewal_totals(conn, query, today)
             first_page = renewal_page(conn, query, today, 0, PAGE_SIZE)
+            totals = known[query.window_days] if known is not None else None
+            self.post_message(self.Loaded(generation, query, today, first_page, totals))
+            # A newer query (a key pressed again) counts instead.
+            if (known is not None and not with_owners) or get_current_worker().is_cancelled:
+                return
+            counted = window_totals(conn, query, today) if known is None else None
             owners = renewal_owners(conn) if with_owners else None
-        self.post_message(self.Loaded(generation, query, today, first_page, totals, owners))
+        self.post_message(self.TotalsCounted(generation, key, counted, owners))
 
     def _fetch_page(
         self, query: RenewalQuery, today: date, offset: int, limit: int
@@ -524,15 +562,18 @@ class RenewalsScreen(PartnerOpsScreen):
     def _show_loaded(self, message: Loaded) -> None:
         if message.generation != self._generation:
             return
-        if message.owners is not None:
-            self._update_owner_options(tuple(message.owners))
+        totals = message.totals
+        # A first page shorter than a page is every row: its count is known at once.
+        count = totals.count if totals is not None else len(message.first_page)
         self.query_one("#renewal-totals", Label).update(
-            totals_text(message.totals, message.query.window_days)
+            totals_text(totals, message.query.window_days)
+            if totals is not None
+            else f"Counting the next {message.query.window_days} days…"
         )
         table = self.table
         keep, previous = self._keep_selection, table.cursor_row
         table.show(
-            message.totals.count,
+            count,
             partial(self._fetch_page, message.query, message.today),
             message.first_page,
             sort=message.query.sort,
@@ -544,10 +585,27 @@ class RenewalsScreen(PartnerOpsScreen):
                 table.move_cursor(previous)
             elif (index := table.index_of(keep)) is not None:
                 table.move_cursor(index)
+        self._show_empty(bool(count))
+
+    @on(TotalsCounted)
+    def _show_totals(self, message: TotalsCounted) -> None:
+        if message.owners is not None:
+            self._update_owner_options(tuple(message.owners))
+        if message.totals is not None:
+            self._totals[message.key] = message.totals
+        if message.generation != self._generation or message.totals is None:
+            return
+        query = self.query_state
+        totals = message.totals[query.window_days]
+        self.query_one("#renewal-totals", Label).update(totals_text(totals, query.window_days))
+        self.table.set_row_count(totals.count)
+        self._show_empty(bool(totals.count))
+
+    def _show_empty(self, any_rows: bool) -> None:
         empty = self.query_one("#renewal-empty", Static)
         empty.update(self._empty_text())
-        empty.display = not message.totals.count
-        table.display = bool(message.totals.count)
+        empty.display = not any_rows
+        self.table.display = any_rows
 
     def _empty_text(self) -> str:
         query = self.query_state

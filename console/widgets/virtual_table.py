@@ -283,6 +283,17 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True, inherit_bindings=Fa
         self._post_highlighted()
         self._refresh_changed_lines()
 
+    def set_row_count(self, row_count: int) -> None:
+        """The count of the rows shown, arriving after them: the rows read so far, the cursor
+        and the scroll position stay (a count runs longer than the first page's read)."""
+        if row_count == self._row_count:
+            return
+        self._row_count = row_count
+        self._update_virtual_size()
+        if self._cursor >= row_count:
+            self.move_cursor(row_count - 1)
+        self._refresh_changed_lines()
+
     def redraw_rows(self) -> None:
         """Draw the rows again (a marker changed) without reading them again."""
         self._forget_lines()
