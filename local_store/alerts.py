@@ -9,6 +9,7 @@ No `from __future__ import annotations`: NamedTuple compiles its annotations.
 """
 
 import json
+import re
 import sqlite3
 from datetime import date
 from typing import Any, NamedTuple
@@ -126,8 +127,29 @@ def list_matching(
 def section_counts(
     conn: sqlite3.Connection, sections: tuple[Section, ...], me: str | None, today: date
 ) -> list[int]:
-    """How many alerts each section shows (filters were checked when the sections were read)."""
-    return [count_matching(conn, compile_filter(s.filter, me, today)) for s in sections]
+    """How many alerts each section shows (filters were checked when the sections were read),
+    counted in one pass over the alerts: each section's count is a scan of them all."""
+    if not sections:
+        return []
+    params: dict[str, Any] = {}
+    sums = []
+    for index, section in enumerate(sections):
+        compiled = compile_filter(section.filter, me, today)
+        # Each filter names its parameters p0, p1…: prefixed, the filters share one query.
+        sql = re.sub(r":(p\d+)\b", rf":s{index}_\1", compiled.sql)
+        params |= {
+            (name if name == "today" else f"s{index}_{name}"): value
+            for name, value in compiled.params.items()
+        }
+        sums.append(f"coalesce(sum(CASE WHEN {sql} THEN 1 END), 0)")
+    return list(conn.execute(f"SELECT {', '.join(sums)} {_FROM}", params).fetchone())
+
+
+def section_count(
+    conn: sqlite3.Connection, section: Section, me: str | None, today: date, search: str = ""
+) -> int:
+    """How many alerts the section lists with the search."""
+    return count_matching(conn, compile_filter(section.filter, me, today), search)
 
 
 def section_rows(

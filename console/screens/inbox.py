@@ -40,9 +40,9 @@ from local_store.alerts import (
     AlertDetail,
     AlertListRow,
     alert_detail,
+    section_count,
     section_counts,
     section_page,
-    section_rows,
 )
 from local_store.health import SettingsError
 from local_store.queries import Employee, employees
@@ -226,8 +226,7 @@ class InboxScreen(PartnerOpsScreen):
         def __init__(
             self,
             generation: int,
-            counts: list[int] | None,
-            count: int,
+            count: int | None,
             first_page: list[AlertListRow],
             section: Section,
             search: str,
@@ -235,12 +234,22 @@ class InboxScreen(PartnerOpsScreen):
         ) -> None:
             super().__init__()
             self.generation = generation
-            self.counts = counts
             self.count = count
+            """None while it is being counted (`Counted` follows)."""
             self.first_page = first_page
             self.section = section
             self.search = search
             self.today = today
+
+    class Counted(Message):
+        """The section's count, and every section's when they were read, after its first page
+        (a count reads every alert; the page, 100 rows)."""
+
+        def __init__(self, generation: int, count: int | None, counts: list[int] | None) -> None:
+            super().__init__()
+            self.generation = generation
+            self.count = count
+            self.counts = counts
 
     class DetailLoaded(Message):
         def __init__(self, alert_id: str, detail: AlertDetail | None) -> None:
@@ -263,9 +272,10 @@ class InboxScreen(PartnerOpsScreen):
         """Alerts chosen for a bulk action, in the order chosen."""
         self.detail: AlertDetail | None = None
         self._generation = 0
-        self._count = 0
+        self._count: int | None = 0
         self._keep_alert: str | None = None
-        self._counted = False
+        self._section_counts: list[int] | None = None
+        """Every section's count (without the search) until the data changes."""
         self._problem: str | None = None
 
     # Layout.
@@ -337,9 +347,20 @@ class InboxScreen(PartnerOpsScreen):
         """Read the section again; the cursor starts at the top unless `reload` keeps it.
         Every section's count is read again only when the data changed (or never was)."""
         self._generation += 1
-        sections = self.sections if data_changed or not self._counted else ()
-        self._counted = True
-        self._load(self._generation, sections, self.section, self.search, self.today)
+        if data_changed:
+            self._section_counts = None
+        counts = self._section_counts
+        known = counts[self.section_index] if counts is not None and not self.search else None
+        self._load(
+            self._generation,
+            self.sections if counts is None else (),
+            self.section_index,
+            self.search,
+            self.today,
+            known,
+            # Keeping the cursor on an alert looks for it beyond the first page: count first.
+            count_first=self._keep_alert is not None,
+        )
 
     # Not exclusive: a cancelled thread worker still runs to its end, so cancelling buys
     # nothing; the generation (and, for the detail, the alert id) drops stale answers.
@@ -348,16 +369,35 @@ class InboxScreen(PartnerOpsScreen):
         self,
         generation: int,
         sections: tuple[Section, ...],
-        section: Section,
+        index: int,
         search: str,
         today: date,
+        known: int | None,
+        *,
+        count_first: bool,
     ) -> None:
+        section = self.sections[index]
         with self.console_app.cache.borrow() as conn:
+            first_page = section_page(conn, section, self.me, today, search, 0, PAGE_SIZE)
+            # A first page shorter than a page is every row: its count is known at once.
+            count = known
+            if count is None and len(first_page) < PAGE_SIZE:
+                count = len(first_page)
+            if not count_first:
+                self.post_message(
+                    self.Loaded(generation, count, first_page, section, search, today)
+                )
+                if count is not None and not sections:
+                    return
             counts = section_counts(conn, sections, self.me, today) if sections else None
-            count, first_page = section_rows(conn, section, self.me, today, search, PAGE_SIZE)
-        self.post_message(
-            self.Loaded(generation, counts, count, first_page, section, search, today)
-        )
+            if count is None:
+                if counts is not None and not search:
+                    count = counts[index]
+                else:
+                    count = section_count(conn, section, self.me, today, search)
+        if count_first:
+            self.post_message(self.Loaded(generation, count, first_page, section, search, today))
+        self.post_message(self.Counted(generation, count, counts))
 
     def _fetch_page(
         self, section: Section, search: str, today: date, offset: int, limit: int
@@ -378,19 +418,14 @@ class InboxScreen(PartnerOpsScreen):
 
     @on(Loaded)
     def _show_loaded(self, message: Loaded) -> None:
-        # Counts are shown even from an answer overtaken by a newer query, which has none.
-        if message.counts is not None:
-            options = self.query_one("#inbox-sections", OptionList)
-            counts = zip(self.sections, message.counts, strict=True)
-            for index, (section, count) in enumerate(counts):
-                options.replace_option_prompt_at_index(index, section_prompt(section.name, count))
         if message.generation != self._generation:
             return
+        count = len(message.first_page) if message.count is None else message.count
         table = self.table
         keep, self._keep_alert = self._keep_alert, None
         previous = table.cursor_row
         table.show(
-            message.count,
+            count,
             partial(self._fetch_page, message.section, message.search, message.today),
             message.first_page,
         )
@@ -401,22 +436,42 @@ class InboxScreen(PartnerOpsScreen):
             elif (found := table.index_of(keep)) is not None:
                 table.move_cursor(found)
             else:
-                table.move_cursor(min(previous, message.count - 1))
+                table.move_cursor(min(previous, count - 1))
         self._count = message.count
         self._show_count()
+        self._show_empty(bool(count))
+        self._show_cursor_detail()
+
+    @on(Counted)
+    def _show_counted(self, message: Counted) -> None:
+        # Counts are shown even from an answer overtaken by a newer query, which has none.
+        if message.counts is not None:
+            self._section_counts = message.counts
+            options = self.query_one("#inbox-sections", OptionList)
+            counts = zip(self.sections, message.counts, strict=True)
+            for index, (section, count) in enumerate(counts):
+                options.replace_option_prompt_at_index(index, section_prompt(section.name, count))
+        if message.generation != self._generation or message.count is None:
+            return
+        self._count = message.count
+        self.table.set_row_count(message.count)
+        self._show_count()
+        self._show_empty(bool(message.count))
+
+    def _show_empty(self, any_rows: bool) -> None:
         empty = self.query_one("#inbox-empty", Static)
-        empty.display = not message.count
+        empty.display = not any_rows
         empty.update(
             f"Nothing matches “{self.search}” in this section."
             if self.search
             else "Nothing to triage in this section."
         )
-        table.display = bool(message.count)
-        self._show_cursor_detail()
+        self.table.display = any_rows
 
     def _show_count(self) -> None:
         count = self._count
-        text = f"{count:,} alert{'' if count == 1 else 's'}"
+        plural = "" if count == 1 else "s"
+        text = "counting…" if count is None else f"{count:,} alert{plural}"
         if self.selected:
             text += f" · {len(self.selected):,} selected"
         self.query_one("#inbox-count", Label).update(text)

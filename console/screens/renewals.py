@@ -519,7 +519,16 @@ class RenewalsScreen(PartnerOpsScreen):
         with_owners = data_changed or self._owners is None
         query, today = self.query_state, self._today()
         key = (replace(query, window_days=WINDOWS[-1], sort="deadline", descending=False), today)
-        self._load(self._generation, query, today, key, self._totals.get(key), with_owners)
+        self._load(
+            self._generation,
+            query,
+            today,
+            key,
+            self._totals.get(key),
+            with_owners,
+            # Keeping the cursor on a renewal looks for it beyond the first page: count first.
+            count_first=self._keep_selection is not None,
+        )
 
     @work(thread=True, exclusive=True, group="renewals-query", exit_on_error=False)
     def _load(
@@ -530,15 +539,21 @@ class RenewalsScreen(PartnerOpsScreen):
         key: tuple[RenewalQuery, date],
         known: dict[int, RenewalTotals] | None,
         with_owners: bool,
+        *,
+        count_first: bool,
     ) -> None:
         with self.console_app.cache.borrow() as conn:
             first_page = renewal_page(conn, query, today, 0, PAGE_SIZE)
-            totals = known[query.window_days] if known is not None else None
-            self.post_message(self.Loaded(generation, query, today, first_page, totals))
-            # A newer query (a key pressed again) counts instead.
-            if (known is not None and not with_owners) or get_current_worker().is_cancelled:
-                return
+            if known is not None or not count_first:
+                totals = known[query.window_days] if known is not None else None
+                self.post_message(self.Loaded(generation, query, today, first_page, totals))
+                # A newer query (a key pressed again) counts instead.
+                if (known is not None and not with_owners) or get_current_worker().is_cancelled:
+                    return
             counted = window_totals(conn, query, today) if known is None else None
+            if counted is not None and count_first:
+                totals = counted[query.window_days]
+                self.post_message(self.Loaded(generation, query, today, first_page, totals))
             owners = renewal_owners(conn) if with_owners else None
         self.post_message(self.TotalsCounted(generation, key, counted, owners))
 
