@@ -147,7 +147,7 @@ def _to_version_5(conn: sqlite3.Connection) -> None:
 
 
 _TO_VERSION_6 = (
-    # Renewals at 100,000 clients (issue 14): a window's totals read one covering index, and
+    # At 100,000 clients (issue 14), Renewals: a window's totals read one covering index, and
     # the sorts by money or client name walk an index instead of sorting the whole window.
     "CREATE INDEX IF NOT EXISTS ix_renewal_window ON renewal (renewal_date, client_id, "
     "mrr_now_cents, mrr_change_cents, status, communication_owner)",
@@ -155,6 +155,10 @@ _TO_VERSION_6 = (
     "CREATE INDEX IF NOT EXISTS ix_renewal_mrr_change ON renewal (mrr_change_cents, id)",
     "CREATE INDEX IF NOT EXISTS ix_renewal_mrr_now ON renewal (mrr_now_cents, id)",
     "CREATE INDEX IF NOT EXISTS ix_client_name_nocase ON client (name COLLATE NOCASE)",
+    # The Tier screen's monthly sums and a month's clients read one covering index.
+    "CREATE INDEX IF NOT EXISTS ix_credit_event_month_kind ON credit_event (month, kind, "
+    "client_id, points, mrr_basis_cents)",
+    "DROP INDEX IF EXISTS ix_credit_event_month",
 )
 
 

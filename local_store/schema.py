@@ -75,7 +75,9 @@ CREATE_STATEMENTS: tuple[str, ...] = (
     PRIMARY KEY (id)
 )""",
     """CREATE INDEX ix_credit_event_client_id ON credit_event (client_id)""",
-    """CREATE INDEX ix_credit_event_month ON credit_event (month)""",
+    """CREATE INDEX ix_credit_event_month_kind ON credit_event (
+    month, kind, client_id, points, mrr_basis_cents
+)""",
     """CREATE TABLE dirty_client (
     client_id VARCHAR NOT NULL,
     PRIMARY KEY (client_id)

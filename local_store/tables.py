@@ -164,11 +164,17 @@ class UsageRow(SQLModel, table=True):
 
 class CreditEventRow(SQLModel, table=True):
     __tablename__ = "credit_event"
+    # The Tier screen's months (sums by kind, a month's clients) read this index alone.
+    __table_args__ = (
+        Index(
+            "ix_credit_event_month_kind", "month", "kind", "client_id", "points", "mrr_basis_cents"
+        ),
+    )
 
     id: str = Field(primary_key=True)
     version: int
     client_id: str = Field(index=True)
-    month: date = Field(index=True)
+    month: date  # ix_credit_event_month_kind starts with it
     kind: str
     points: int
     mrr_basis_cents: int

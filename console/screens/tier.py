@@ -263,27 +263,38 @@ class TierScreen(PartnerOpsScreen):
     ]
 
     class Loaded(Message):
-        """The report, the months and the projection, read by a worker."""
+        """The report and the months, read by a worker (`ProjectionRead` follows)."""
 
-        def __init__(
-            self,
-            report: TierReport | None,
-            months: list[CreditMonth],
-            projection: CreditProjection,
-        ) -> None:
+        def __init__(self, report: TierReport | None, months: list[CreditMonth]) -> None:
             super().__init__()
             self.report = report
             self.months = months
+
+    class ProjectionRead(Message):
+        """The projection, read after the months: the chart shows without waiting for it."""
+
+        def __init__(self, projection: CreditProjection) -> None:
+            super().__init__()
             self.projection = projection
 
     class MonthClientsRead(Message):
         """The clients behind one month, per side, read by a worker."""
 
-        def __init__(self, month: date, sides: dict[str, tuple[int, list[MonthClient]]]) -> None:
+        def __init__(
+            self, month: date, sides: dict[str, tuple[int | None, list[MonthClient]]]
+        ) -> None:
             super().__init__()
             self.month = month
             self.sides = sides
-            """Side → (how many clients, the first page of them)."""
+            """Side → (how many clients, None until `MonthClientsCounted`; the first page)."""
+
+    class MonthClientsCounted(Message):
+        """How many clients each side of a month lists, read after their first pages."""
+
+        def __init__(self, month: date, counts: dict[str, int]) -> None:
+            super().__init__()
+            self.month = month
+            self.counts = counts
 
     def __init__(self) -> None:
         super().__init__()
@@ -344,20 +355,27 @@ class TierScreen(PartnerOpsScreen):
         with self.console_app.cache.borrow() as conn:
             report = tier_report(conn)
             months = credit_by_month(conn, CHART_MONTHS, until=today)
+            self.post_message(self.Loaded(report, months))
             projection = credit_projection(conn, today, PROJECTION_MONTHS)
-        self.post_message(self.Loaded(report, months, projection))
+        self.post_message(self.ProjectionRead(projection))
 
     @work(thread=True, exclusive=True, group="tier-month", exit_on_error=False)
     def _load_month(self, month: date) -> None:
         with self.console_app.cache.borrow() as conn:
+            pages = {side: month_clients(conn, month, side, 0, PAGE_SIZE) for side in SIDES}
+            # A first page shorter than a page is every client: its count is known at once.
             sides = {
-                side: (
-                    month_client_count(conn, month, side),
-                    month_clients(conn, month, side, 0, PAGE_SIZE),
-                )
-                for side in SIDES
+                side: (len(page) if len(page) < PAGE_SIZE else None, page)
+                for side, page in pages.items()
             }
-        self.post_message(self.MonthClientsRead(month, sides))
+            self.post_message(self.MonthClientsRead(month, sides))
+            if all(count is not None for count, _ in sides.values()):
+                return
+            counts = {
+                side: count if count is not None else month_client_count(conn, month, side)
+                for side, (count, _) in sides.items()
+            }
+        self.post_message(self.MonthClientsCounted(month, counts))
 
     def _fetch_page(self, month: date, side: str, offset: int, limit: int) -> list[MonthClient]:
         # On the UI thread, while drawing: one page of the month's clients.
@@ -381,13 +399,16 @@ class TierScreen(PartnerOpsScreen):
         self.query_one("#empty-state").display = empty
         self.query_one("#tier-body").display = not empty
         self._show_report(message.report)
-        self._show_projection(message.projection)
         # After a sync the same month stays selected; the first time, the latest is.
         chart = self.query_one(CreditChart)
         previous = chart.selected_month
         months = [month.month for month in message.months]
         keep = months.index(previous.month) if previous and previous.month in months else None
         chart.show(message.months, keep)
+
+    @on(ProjectionRead)
+    def _show_projection_read(self, message: ProjectionRead) -> None:
+        self._show_projection(message.projection)
 
     def reload(self) -> None:
         if self.console_app.cache.available != self._showing_body:
@@ -540,15 +561,30 @@ class TierScreen(PartnerOpsScreen):
 
     @on(MonthClientsRead)
     def _show_month_clients(self, message: MonthClientsRead) -> None:
-        selected = self.query_one(CreditChart).selected_month
-        if selected is None or selected.month != message.month:
+        if not self._showing_month(message.month):
             return  # the user has moved on; that month's read is on its way
-        tabs = self.query_one(TabbedContent)
         for side, (count, first_page) in message.sides.items():
             fetch = partial(self._fetch_page, message.month, side)
-            self.query_one(f"#tier-list-{side}", TierClientList).show(count, fetch, first_page)
-            clients = f"{count:,} client{'s' if count != 1 else ''}"
-            tabs.get_tab(f"tier-tab-{side}").label = f"{TAB_TITLES[side]} · {clients}"
+            shown = len(first_page) if count is None else count
+            self.query_one(f"#tier-list-{side}", TierClientList).show(shown, fetch, first_page)
+            self._label_tab(side, count)
+
+    @on(MonthClientsCounted)
+    def _show_month_counts(self, message: MonthClientsCounted) -> None:
+        if not self._showing_month(message.month):
+            return
+        for side, count in message.counts.items():
+            self.query_one(f"#tier-list-{side}", TierClientList).set_row_count(count)
+            self._label_tab(side, count)
+
+    def _showing_month(self, month: date) -> bool:
+        selected = self.query_one(CreditChart).selected_month
+        return selected is not None and selected.month == month
+
+    def _label_tab(self, side: str, count: int | None) -> None:
+        clients = "counting…" if count is None else f"{count:,} client{'s' if count != 1 else ''}"
+        tab = self.query_one(TabbedContent).get_tab(f"tier-tab-{side}")
+        tab.label = f"{TAB_TITLES[side]} · {clients}"
 
     @on(TierClientList.Opened)
     def _open_client(self, event: TierClientList.Opened) -> None:
