@@ -76,6 +76,7 @@ FIGURES = (
     "6 CSV export",
     "7 TUI memory",
     *(f"8 {step.name}: in-process" for step in VIEW_STEPS),
+    *(f"8 {step.name}: settled" for step in VIEW_STEPS),
     *(f"8 {step.name}: key to paint" for step in VIEW_STEPS),
 )
 
@@ -266,11 +267,16 @@ def view_figures(mode: Mode, data_dir: Path) -> list[Row]:
     log(f"screen switches and view changes at {mode.clients:,} clients, in-process and on a pty")
     figures = measure(data_dir / f"{PROFILE}.sqlite3", data_dir, PROFILE, mode.pilot_repeats)
     rows = []
+    # In-process: the answer (a list's first page painted) against the target; settled (its
+    # count and totals painted too, the app idle) within the key-to-paint bound.
     for step in VIEW_STEPS:
-        latency = _median(figures.in_process_ms[step.name]) / 1000
+        latency = _median(figures.answer_ms[step.name]) / 1000
         rows.append(
             Row(f"8 {step.name}: in-process", _ms(latency), "", "", "< 100 ms", latency < 0.100)
         )
+    for step in VIEW_STEPS:
+        latency = _median(figures.in_process_ms[step.name]) / 1000
+        rows.append(Row(f"8 {step.name}: settled", _ms(latency), "", "", "< 0.5 s", latency < 0.5))
     for step in VIEW_STEPS:
         latency = _median(figures.pty_ms[step.name]) / 1000
         rows.append(

@@ -7,6 +7,7 @@ from collections.abc import Hashable
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 
 def _shown_keys(screen: Screen) -> tuple[Hashable, ...]:
@@ -27,7 +28,14 @@ class KeyFooter(Footer):
         # Private `_bindings_ready` (no public flag): Footer composes empty until it is set.
         if self._bindings_ready:
             self._composed = _shown_keys(self.screen)
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                # A key starts compact and is then bound to the footer's `compact`: each of
+                # the two changes set or cleared a class and restyled the key, a fifth of a
+                # screen's first visit. Given its value before it mounts, neither changes.
+                widget.set_reactive(FooterKey.compact, self.compact)
+                widget.set_class(self.compact, "-compact", update=False)
+            yield widget
 
     def bindings_changed(self, screen: Screen) -> None:
         if self._composed is not None and _shown_keys(screen) == self._composed:
