@@ -30,9 +30,10 @@ class KeyFooter(Footer):
             self._composed = _shown_keys(self.screen)
         for widget in super().compose():
             if isinstance(widget, FooterKey):
-                # A key starts compact and is then bound to the footer's `compact`: each of
-                # the two changes set or cleared a class and restyled the key, a fifth of a
-                # screen's first visit. Given its value before it mounts, neither changes.
+                # FooterKey is private (textual.widgets._footer; tests/console/
+                # test_textual_private_api.py checks it). A key starts compact, then is bound
+                # to the footer's `compact`: each change set or cleared a class and restyled
+                # the key, a fifth of a screen's first visit. Given the value first, neither.
                 widget.set_reactive(FooterKey.compact, self.compact)
                 widget.set_class(self.compact, "-compact", update=False)
             yield widget

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
 from textual.widgets import Footer, Select
+from textual.widgets._footer import FooterKey
 from textual.widgets._option_list import OptionList
 from textual.widgets._select import SelectCurrent, SelectOverlay
 
@@ -79,3 +80,11 @@ def test_the_apps_own_palettes_are_built_as_partnerops_app_rebuilds_them() -> No
     assert "CommandPalette(" in themes and "providers=[ThemeProvider]" in themes
     commands = inspect.getsource(App.search_commands)
     assert "providers=[SimpleProvider(self.screen, commands)]" in commands
+
+
+def test_footer_key_is_where_key_footer_presets_compact() -> None:
+    # console/widgets/key_footer.py imports FooterKey from the private `_footer` module and
+    # sets its `compact` reactive and "-compact" class before it mounts, as its watcher would.
+    assert isinstance(FooterKey.__dict__["compact"], Reactive)
+    assert 'set_class(compact, "-compact")' in inspect.getsource(FooterKey._watch_compact)
+    assert "data_bind(compact=Footer.compact)" in inspect.getsource(Footer.compose)
