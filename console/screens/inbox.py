@@ -276,6 +276,8 @@ class InboxScreen(PartnerOpsScreen):
         self._keep_alert: str | None = None
         self._section_counts: list[int] | None = None
         """Every section's count (without the search) until the data changes."""
+        self._sections_asked = False
+        """A worker was asked for `_section_counts` since the data last changed."""
         self._problem: str | None = None
 
     # Layout.
@@ -349,11 +351,16 @@ class InboxScreen(PartnerOpsScreen):
         self._generation += 1
         if data_changed:
             self._section_counts = None
+            self._sections_asked = False
         counts = self._section_counts
         known = counts[self.section_index] if counts is not None and not self.search else None
+        # One worker counts the sections (keys pressed fast start many): the others count
+        # their own section, if they must.
+        count_sections = counts is None and not self._sections_asked
+        self._sections_asked = True
         self._load(
             self._generation,
-            self.sections if counts is None else (),
+            self.sections if count_sections else (),
             self.section_index,
             self.search,
             self.today,

@@ -29,11 +29,12 @@ class KeyFooter(Footer):
         if self._bindings_ready:
             self._composed = _shown_keys(self.screen)
         for widget in super().compose():
-            if isinstance(widget, FooterKey):
-                # FooterKey is private (textual.widgets._footer; tests/console/
-                # test_textual_private_api.py checks it). A key starts compact, then is bound
-                # to the footer's `compact`: each change set or cleared a class and restyled
-                # the key, a fifth of a screen's first visit. Given the value first, neither.
+            if isinstance(widget, FooterKey) and "compact" in (widget._reactive_connect or {}):
+                # FooterKey and `_reactive_connect` (its data bindings) are private
+                # (tests/console/test_textual_private_api.py checks them). A key starts
+                # compact, then is bound to the footer's `compact`: each change set or cleared
+                # a class and restyled the key, a fifth of a screen's first visit. Given the
+                # value first, neither does. (The palette's key is not bound: left alone.)
                 widget.set_reactive(FooterKey.compact, self.compact)
                 widget.set_class(self.compact, "-compact", update=False)
             yield widget

@@ -11,6 +11,7 @@ from importlib.metadata import version
 
 from textual.app import App
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
 from textual.widgets import Footer, Select
@@ -88,3 +89,4 @@ def test_footer_key_is_where_key_footer_presets_compact() -> None:
     assert isinstance(FooterKey.__dict__["compact"], Reactive)
     assert 'set_class(compact, "-compact")' in inspect.getsource(FooterKey._watch_compact)
     assert "data_bind(compact=Footer.compact)" in inspect.getsource(Footer.compose)
+    assert "self._reactive_connect[name] = " in inspect.getsource(DOMNode.data_bind)
