@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -11,12 +12,16 @@ import pytest
 
 from local_store.database import open_cache
 from local_store.renewals import (
+    RENEWAL_SORTS,
+    WINDOWS,
     RenewalOwner,
     RenewalQuery,
     RenewalTotals,
     renewal_owners,
+    renewal_page,
     renewal_rows,
     renewal_totals,
+    window_totals,
 )
 from local_store.team import team_contacts
 
@@ -159,6 +164,31 @@ def test_totals_follow_the_same_window_and_filters(conn: sqlite3.Connection) -> 
     assert renewal_totals(conn, RenewalQuery(30), TODAY) == RenewalTotals(2, 21_000, 4_000)
     assert renewal_totals(conn, RenewalQuery(120), TODAY) == RenewalTotals(4, 91_000, -3_000)
     assert renewal_totals(conn, RenewalQuery(30, status="renewed"), TODAY) == RenewalTotals(0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [RenewalQuery(), RenewalQuery(status="pending"), RenewalQuery(owner_email="ana@partner.test")],
+)
+def test_every_windows_totals_in_one_pass(conn: sqlite3.Connection, query: RenewalQuery) -> None:
+    totals = window_totals(conn, query, TODAY)
+    assert list(totals) == list(WINDOWS)
+    for days in WINDOWS:
+        rows = list(renewal_rows(conn, replace(query, window_days=days), TODAY))
+        money = sum(r.mrr_now_cents for r in rows), sum(r.mrr_change_cents for r in rows)
+        assert totals[days] == RenewalTotals(len(rows), *money)
+
+
+@pytest.mark.parametrize("sort", list(RENEWAL_SORTS))
+@pytest.mark.parametrize("descending", [False, True])
+def test_pages_walk_the_same_order_as_the_whole_list(
+    conn: sqlite3.Connection, sort: str, descending: bool
+) -> None:
+    # The money and client sorts page by walking an index, the others by the date index.
+    query = RenewalQuery(120, sort=sort, descending=descending)
+    whole = [row.renewal_id for row in renewal_rows(conn, query, TODAY)]
+    paged = [row.renewal_id for n in range(4) for row in renewal_page(conn, query, TODAY, n, 1)]
+    assert paged == whole and len(whole) == 4
 
 
 def test_owners_for_the_filter(conn: sqlite3.Connection) -> None:
