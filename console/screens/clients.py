@@ -100,6 +100,7 @@ class ClientsScreen(PartnerOpsScreen):
     }
     """
     SCREEN_TITLE = "Clients"
+    MARKS_PENDING = True
     # Below 120 columns the detail panel stacks its sections instead of setting them side by side.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     HELP_NOTES = (
@@ -292,7 +293,11 @@ class ClientsScreen(PartnerOpsScreen):
             yield Input(placeholder="/ search name or domain", id="client-search", compact=True)
             yield Label(id="client-filters", markup=False)
             yield Label(id="client-count", classes="search-count")
-        yield ClientTable(self.console_app.profile.client_columns, id="client-table")
+        yield ClientTable(
+            self.console_app.profile.client_columns,
+            pending=lambda client_id: self.is_pending("client", client_id),
+            id="client-table",
+        )
         yield Vertical(id="client-detail")
 
     def on_mount(self) -> None:

@@ -8,7 +8,7 @@ renewals shows as fast as one of 30.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import partial
@@ -29,7 +29,13 @@ from console.screens.base import PaletteCommand, PartnerOpsScreen
 from console.screens.dialogs import DismissOnce
 from console.text import format_money, literal
 from console.widgets.safe_select import SafeOptionList, SafeSelect
-from console.widgets.virtual_table import PAGE_SIZE, Column, RowsView, VirtualTable
+from console.widgets.virtual_table import (
+    PAGE_SIZE,
+    PENDING_MARK,
+    Column,
+    RowsView,
+    VirtualTable,
+)
 from local_store.renewals import (
     COMMUNICATION_OWNERS,
     STATUSES,
@@ -95,7 +101,7 @@ def _change_tone(row: RenewalListRow) -> str | None:
 
 # Priorities: at 80 columns Client, Status (whole), Days left, MRR and Change show first.
 COLUMNS: tuple[Column[RenewalListRow], ...] = (
-    Column("client", "Client", 20, lambda r: r.client_name, sort="client", min_width=14),
+    Column("client", "Client", 20, lambda r: r.client_name, sort="client", min_width=13),
     Column("products", "Products renewing", 17, lambda r: r.products, priority=60, min_width=12),
     Column(
         "renewal_date",
@@ -191,8 +197,14 @@ class RenewalTable(VirtualTable[RenewalListRow]):
         ),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(COLUMNS, row_id=lambda row: row.renewal_id, id=id)
+    def __init__(self, pending: Callable[[RenewalListRow], bool], *, id: str | None = None) -> None:
+        """`pending` says whether a row has a change waiting to sync: it is then marked."""
+        super().__init__(
+            COLUMNS,
+            row_id=lambda row: row.renewal_id,
+            marker=lambda row: PENDING_MARK if pending(row) else (" ", None),
+            id=id,
+        )
 
 
 class CommunicationOwnerModal(ModalScreen[str | None], DismissOnce):
@@ -310,6 +322,7 @@ class RenewalsScreen(PartnerOpsScreen):
     }
     """
     SCREEN_TITLE = "Renewals"
+    MARKS_PENDING = True
     HELP_NOTES = (
         "Days left count to the decision deadline, 45 days before the renewal date; a negative "
         f"number means the deadline has passed. Pending decisions within {URGENT_DAYS} days of "
@@ -452,7 +465,7 @@ class RenewalsScreen(PartnerOpsScreen):
                 tooltip="Only renewals whose client hears from the partner, or from HubSpot.",
             )
         yield Label(id="renewal-totals", markup=False)
-        yield RenewalTable(id="renewal-table")
+        yield RenewalTable(self._renewal_pending, id="renewal-table")
         yield Static(id="renewal-empty", markup=False)
 
     def on_mount(self) -> None:
@@ -477,6 +490,12 @@ class RenewalsScreen(PartnerOpsScreen):
         if not self._showing_table:
             return ()
         return RowsView(self.table)
+
+    def _renewal_pending(self, row: RenewalListRow) -> bool:
+        # The row shows its client's owner too: a change to the client marks it as well.
+        return self.is_pending("renewal", row.renewal_id) or self.is_pending(
+            "client", row.client_id
+        )
 
     @property
     def selected(self) -> RenewalListRow | None:
