@@ -34,6 +34,7 @@ from console.keymap import check_keymap
 from console.local_writes import LocalWrite, LocalWriter, Undone, Written
 from console.status import StatusSnapshot, SyncFinished, SyncProgress, SyncUnreachable
 from console.text import safe_text
+from console.worker_errors import worker_error_title
 from local_store.queries import PartnerHeader, SyncOverview, partner_header, sync_overview
 
 if TYPE_CHECKING:
@@ -669,7 +670,7 @@ class PartnerOpsApp(App[None]):
         error = worker.error
         self.notify(
             f"{type(error).__name__}: {error}",
-            title=f"Could not read the cache ({worker.group})",
+            title=worker_error_title(worker.group),
             severity="error",
             markup=False,
         )

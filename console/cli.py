@@ -19,9 +19,15 @@ from typing import Annotated
 import typer
 
 from console import alerts_cli, cache_cli, hubspot_cli, login_cli, outbox_cli, server_cli
-from console.cli_common import EXIT_ERROR, EXIT_USAGE, ProfileOption, fail, resolve_profile
+from console.cli_common import (
+    EXIT_ERROR,
+    EXIT_USAGE,
+    ProfileOption,
+    fail,
+    open_cache_orfail,
+    resolve_profile,
+)
 from console.tui import open_tui
-from local_store.database import CacheError
 from sync.profile import Profile
 
 app = typer.Typer(
@@ -80,16 +86,6 @@ def quiet_on_closed_pipe() -> Iterator[None]:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(0) from None
-
-
-def open_cache_orfail(profile: Profile):
-    """The profile's cache, or one line saying why not (none yet, damaged, too new)."""
-    from local_store.database import open_cache
-
-    try:
-        return open_cache(profile.cache_path)
-    except CacheError as exc:
-        fail(str(exc))
 
 
 @app.callback(invoke_without_command=True)

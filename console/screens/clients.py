@@ -43,8 +43,8 @@ from local_store.queries import (
 from local_store.queries_search import client_order
 
 # The first paint needs only the table, the search box and the count: the detail panel, the
-# dialogs and their queries are imported when first used (they were a third of the start-up
-# imports of this screen).
+# dialogs and their queries are imported when first used (about a third of this screen's
+# imports).
 if TYPE_CHECKING:
     from console.widgets.client_detail import ClientDetailPanel
     from local_store.client_detail import ClientDetail
@@ -341,11 +341,6 @@ class ClientsScreen(PartnerOpsScreen):
     @property
     def table(self) -> ClientTable:
         return self.query_one(ClientTable)
-
-    @property
-    def panel(self) -> ClientDetailPanel | None:
-        """The detail panel; None until a client is first opened."""
-        return self._panel
 
     @property
     def detail_open(self) -> bool:
