@@ -498,6 +498,7 @@ class ClientsScreen(PartnerOpsScreen):
         self.table.focus()
 
     def action_filters(self) -> None:
+        self.console_app.expect_dialog()
         self._read_choices("filters", None)
 
     def _apply_filters(self, filters: object) -> None:
@@ -703,6 +704,7 @@ class ClientsScreen(PartnerOpsScreen):
     def action_assign_owner(self) -> None:
         row = self.selected
         if row is not None:
+            self.console_app.expect_dialog()
             self._read_choices("assign", row)
 
     @work(thread=True, exclusive=True, group="client-choices", exit_on_error=False)

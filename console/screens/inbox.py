@@ -593,6 +593,7 @@ class InboxScreen(PartnerOpsScreen):
 
     def action_assign(self) -> None:
         if row := self._cursor_row():
+            self.console_app.expect_dialog()
             self._read_employees(row)
 
     @work(thread=True, exclusive=True, group="inbox-employees", exit_on_error=False)
