@@ -11,7 +11,7 @@ from textual.widgets._select import SelectOverlay
 from console.app import PartnerOpsApp
 from console.commands import SafeCommandPalette
 from console.screens.inbox import InboxScreen
-from console.screens.renewals import CommunicationOwnerModal
+from console.screens.renewal_owner_dialog import CommunicationOwnerModal
 from console.widgets.safe_select import SafeOptionList, SafeSelect
 from sync.profile import Profile
 
