@@ -9,7 +9,6 @@ No `from __future__ import annotations` here: FastAPI resolves the dependency an
 the closures in `create_app` at definition time, which string annotations would break.
 """
 
-import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from backend.bodies import (
     read_body,
     validation_message,
 )
-from backend.faults import Faults, RequestFaults
+from backend.faults import Faults, RequestFaults, play_request_faults
 from backend.store import PartnerStore, Store, TokenExpired
 from backend.world import apply_world_moves
 from sync.wire import (
@@ -125,20 +124,7 @@ def create_app(store: Store) -> FastAPI:
 
     async def caller(partner: Annotated[PartnerStore, Depends(authenticated)]) -> Caller:
         """Authenticate, then play the request-level fault switches."""
-        settings = store.faults
-        if settings.latency_ms:
-            await asyncio.sleep(settings.latency_ms / 1000)
-        faults = store.fault_state.next_request()
-        if faults.rate_limited:
-            raise ApiException(
-                429,
-                "rate_limited",
-                "too many requests; retry after the delay in Retry-After",
-                {"Retry-After": str(settings.retry_after_s)},
-            )
-        if faults.server_error:
-            raise ApiException(500, "internal_error", "injected server error (fault switch)")
-        return Caller(partner, faults)
+        return Caller(partner, await play_request_faults(store.fault_state))
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
     async def health() -> dict[str, str]:

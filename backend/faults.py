@@ -7,12 +7,15 @@ and the request counter for "every Nth request is rate limited".
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from backend.bodies import ApiException
 
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -83,3 +86,22 @@ class FaultState:
         name = fields[int(self.rng.random() * len(fields))]
         wrong: Any = "not-a-list" if isinstance(item[name], list) else ["not", "a", "scalar"]
         return {**item, name: wrong}
+
+
+async def play_request_faults(state: FaultState) -> RequestFaults:
+    """The request-level switches, for both servers: the latency, then the 429 or 500 this
+    request draws. Returns what the handler still has to play (a truncated page)."""
+    settings = state.settings
+    if settings.latency_ms:
+        await asyncio.sleep(settings.latency_ms / 1000)
+    faults = state.next_request()
+    if faults.rate_limited:
+        raise ApiException(
+            429,
+            "rate_limited",
+            "too many requests; retry after the delay in Retry-After",
+            {"Retry-After": str(settings.retry_after_s)},
+        )
+    if faults.server_error:
+        raise ApiException(500, "internal_error", "injected server error (fault switch)")
+    return faults

@@ -7,7 +7,6 @@ No `from __future__ import annotations` here: FastAPI resolves the dependency an
 the closures in `create_team_app` at definition time.
 """
 
-import asyncio
 import base64
 import binascii
 import json
@@ -33,7 +32,7 @@ from backend.bodies import (
     parse_body,
     read_body,
 )
-from backend.faults import Faults, FaultState, RequestFaults
+from backend.faults import Faults, FaultState, RequestFaults, play_request_faults
 from backend.team import audit
 from backend.team.database import reader, schema_is_current, writer
 from backend.team.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
@@ -173,20 +172,7 @@ def create_team_app(
     async def caller(person: Annotated[Person, Depends(authenticated)]) -> Caller:
         if not test_faults:
             return Caller(person, _NO_FAULTS)
-        settings = switches.state.settings
-        if settings.latency_ms:
-            await asyncio.sleep(settings.latency_ms / 1000)
-        faults = switches.state.next_request()
-        if faults.rate_limited:
-            raise ApiException(
-                429,
-                "rate_limited",
-                "too many requests; retry after the delay in Retry-After",
-                {"Retry-After": str(settings.retry_after_s)},
-            )
-        if faults.server_error:
-            raise ApiException(500, "internal_error", "injected server error (fault switch)")
-        return Caller(person, faults)
+        return Caller(person, await play_request_faults(switches.state))
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
     async def health() -> dict[str, str]:

@@ -55,8 +55,8 @@ from local_store.queries import Employee, employees
 
 SEVERITY_TONES = {"critical": "error", "warning": "warning", "info": "muted"}
 
-# Priorities choose what shows when the width is short: the title always shows, with Due and
-# Status next.
+# Priorities choose what shows when the width is short: the title always shows, then whose
+# it is (a title alone is cut before it names the client), Due and Status.
 COLUMNS: tuple[Column[AlertListRow], ...] = (
     Column(
         "severity",
@@ -68,7 +68,7 @@ COLUMNS: tuple[Column[AlertListRow], ...] = (
     ),
     # What is at stake (local_store.impact): the inbox's default order, highest first.
     Column("impact", "Impact", 7, lambda r: f"{r.impact:,.0f}", "right", priority=25),
-    Column("client", "Client", 22, lambda r: r.client_name, priority=20, min_width=14),
+    Column("client", "Client", 22, lambda r: r.client_name, priority=3, min_width=14),
     Column("title", "Title", 38, lambda r: r.title, flex=True, min_width=20),
     Column("due", "Due", 10, lambda r: r.due_date.isoformat() if r.due_date else None, priority=5),
     Column("status", "Status", 12, lambda r: r.status, priority=10),
@@ -153,6 +153,9 @@ class AlertTable(VirtualTable[AlertListRow]):
 
 
 class InboxScreen(PartnerOpsScreen):
+    # Section names ("My renewals in 45 days") whole where there is room; narrow terminals
+    # keep their width for the alerts.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
     DEFAULT_CSS = """
     #inbox-body {
         height: 1fr;
@@ -164,6 +167,14 @@ class InboxScreen(PartnerOpsScreen):
         border: none;
         border-right: vkey $primary 30%;
         background: $surface;
+    }
+
+    InboxScreen.-narrow #inbox-sections {
+        width: 22;
+    }
+
+    InboxScreen.-wide #inbox-sections {
+        width: 40;
     }
 
     #inbox-main {
@@ -282,6 +293,7 @@ class InboxScreen(PartnerOpsScreen):
         self._count = 0
         self._keep_alert: str | None = None
         self._counted = False
+        self._section_counts: list[int] = []
         self._problem: str | None = None
 
     # Layout.
@@ -396,14 +408,25 @@ class InboxScreen(PartnerOpsScreen):
             )
             return []
 
+    def _show_section_counts(self) -> None:
+        options = self.query_one("#inbox-sections", OptionList)
+        # The list's width less the count's six columns and the options' padding.
+        name_width = max(8, options.scrollable_content_region.width - 8)
+        counts = zip(self.sections, self._section_counts, strict=True)
+        for index, (section, count) in enumerate(counts):
+            prompt = section_prompt(section.name, count, name_width)
+            options.replace_option_prompt_at_index(index, prompt)
+
+    def on_resize(self) -> None:
+        if self._section_counts:
+            self.call_after_refresh(self._show_section_counts)
+
     @on(Loaded)
     def _show_loaded(self, message: Loaded) -> None:
         # Counts are shown even from an answer overtaken by a newer query, which has none.
         if message.counts is not None:
-            options = self.query_one("#inbox-sections", OptionList)
-            counts = zip(self.sections, message.counts, strict=True)
-            for index, (section, count) in enumerate(counts):
-                options.replace_option_prompt_at_index(index, section_prompt(section.name, count))
+            self._section_counts = message.counts
+            self._show_section_counts()
         if message.generation != self._generation:
             return
         table = self.table

@@ -17,10 +17,10 @@ from local_store.queries import parse_utc
 SECTION_NAME_WIDTH = 19
 
 
-def section_prompt(name: str, count: int) -> Text:
+def section_prompt(name: str, count: int, name_width: int = SECTION_NAME_WIDTH) -> Text:
     """One line: the name (cut with an ellipsis) and the count, right-aligned."""
     prompt = Text(name, no_wrap=True)
-    prompt.truncate(SECTION_NAME_WIDTH, overflow="ellipsis", pad=True)
+    prompt.truncate(name_width, overflow="ellipsis", pad=True)
     prompt.append(f"{count:>6,}", style="bold" if count else "dim")
     return prompt
 
