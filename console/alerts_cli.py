@@ -12,14 +12,13 @@ option, section, filter or date).
 import json
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
 import typer
 
-from console.cli_common import EXIT_ERROR, EXIT_USAGE, ProfileOption, fail, profile_from
+from console.cli_common import EXIT_ERROR, EXIT_USAGE, ProfileOption, cache_of, fail, profile_from
 from sync.profile import Profile
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -43,20 +42,6 @@ FIELDS = (
 app = typer.Typer(help="List and triage alerts from scripts.", no_args_is_help=True)
 
 IdsArgument = Annotated[list[str], typer.Argument(help="Alert ids (see `alerts list`).")]
-
-
-@contextmanager
-def _cache(profile: Profile) -> Iterator[sqlite3.Connection]:
-    from local_store.database import CacheError, open_cache
-
-    try:
-        conn = open_cache(profile.cache_path)
-    except CacheError as exc:
-        fail(str(exc))
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 def _filter_text(profile: Profile, section: str | None, status: str | None, mine: bool) -> str:
@@ -163,7 +148,7 @@ def list_alerts(
         fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}", EXIT_USAGE)
     chosen = profile_from(ctx, profile)
     text = _filter_text(chosen, section, status, mine)
-    with _cache(chosen) as conn:
+    with cache_of(chosen) as conn:
         compiled = compile_filter(text, chosen.user_email, date.today())
         rows = list_matching(conn, compiled, search, limit)
         # The same fields, spelled the same, as `export alerts`, in the Inbox's order.
@@ -183,7 +168,7 @@ def _triage(
 
     chosen = profile_from(ctx, profile)
     failed = False
-    with _cache(chosen) as conn:
+    with cache_of(chosen) as conn:
         for alert_id in alert_ids:
             try:
                 done = action(conn, alert_id)

@@ -34,6 +34,7 @@ from console.keymap import check_keymap
 from console.local_writes import LocalWrite, LocalWriter, Undone, Written
 from console.status import StatusSnapshot, SyncFinished, SyncProgress, SyncUnreachable
 from console.text import safe_text
+from console.worker_errors import worker_error_title
 from local_store.queries import PartnerHeader, SyncOverview, partner_header, sync_overview
 
 if TYPE_CHECKING:
@@ -47,10 +48,8 @@ if TYPE_CHECKING:
 
     from sync.profile import Profile
 
-DIALOG_READS = frozenset({"assign_owner", "filters", "assign"})
-"""Actions that read the cache (people, products) before their dialog opens."""
 DIALOG_WAIT_SECONDS = 1.0
-"""How long keys typed after such an action are kept from the screen behind the dialog."""
+"""How long keys typed after `expect_dialog` are kept from the screen behind the dialog."""
 ALWAYS_RUN = frozenset({"quit", "command_palette"})
 
 STATUS_REFRESH_SECONDS = 30.0
@@ -641,9 +640,13 @@ class PartnerOpsApp(App[None]):
                 # `a` reads the people before its dialog opens; the arrows typed right after
                 # were meant for the dialog, and moved (and scrolled) the list behind it.
                 return True
-            if name in DIALOG_READS:
-                self._dialog_asked_at = monotonic()
         return await super().run_action(action, default_namespace, namespaces)
+
+    def expect_dialog(self) -> None:
+        """A screen has started reading what its dialog needs: keys typed until the dialog
+        opens are for it. Called only when the dialog will open (a key on an empty list
+        opens none, and must not swallow the keys after it); a failed read ends the wait."""
+        self._dialog_asked_at = monotonic()
 
     def _dialog_pending(self) -> bool:
         asked = self._dialog_asked_at
@@ -666,10 +669,11 @@ class PartnerOpsApp(App[None]):
 
         `Worker.StateChanged` does not bubble, so screens forward their workers' errors here.
         """
+        self._dialog_asked_at = None  # a failed read opens no dialog: stop holding keys
         error = worker.error
         self.notify(
             f"{type(error).__name__}: {error}",
-            title=f"Could not read the cache ({worker.group})",
+            title=worker_error_title(worker.group),
             severity="error",
             markup=False,
         )

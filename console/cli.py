@@ -19,9 +19,15 @@ from typing import Annotated
 import typer
 
 from console import alerts_cli, cache_cli, hubspot_cli, login_cli, outbox_cli, server_cli
-from console.cli_common import EXIT_USAGE, ProfileOption, fail, resolve_profile
+from console.cli_common import (
+    EXIT_ERROR,
+    EXIT_USAGE,
+    ProfileOption,
+    fail,
+    open_cache_orfail,
+    resolve_profile,
+)
 from console.tui import open_tui
-from local_store.database import CacheError
 from sync.profile import Profile
 
 app = typer.Typer(
@@ -82,16 +88,6 @@ def quiet_on_closed_pipe() -> Iterator[None]:
         raise typer.Exit(0) from None
 
 
-def open_cache_orfail(profile: Profile):
-    """The profile's cache, or one line saying why not (none yet, damaged, too new)."""
-    from local_store.database import open_cache
-
-    try:
-        return open_cache(profile.cache_path)
-    except CacheError as exc:
-        fail(str(exc))
-
-
 @app.callback(invoke_without_command=True)
 def main_callback(ctx: typer.Context, profile: ProfileOption = None) -> None:
     """With no command, open the TUI on the configured profile."""
@@ -102,20 +98,51 @@ def main_callback(ctx: typer.Context, profile: ProfileOption = None) -> None:
 
 @app.command()
 def sync(ctx: typer.Context, profile: ProfileOption = None) -> None:
-    """Pull every resource from the backend into the local cache."""
+    """Push queued actions, then pull every resource from the backend into the local cache.
+
+    A backend that cannot be reached (connection refused, no route, connect timeout) ends it
+    at once with "offline: …" and exit code 1; busy or failing answers are retried for
+    PARTNEROPS_RETRY_SECONDS.
+    """
     sync_orfail(resolve_profile(profile or ctx.obj), summary_to_stderr=False)
+
+
+class _Offline(Exception):
+    """Raised from the sync's `on_unreachable` callback: stops it before any retry."""
+
+
+_CONNECT_ERRORS = {"ConnectError": "could not connect", "ConnectTimeout": "timed out connecting"}
+
+
+def offline_line(reason: str) -> str:
+    """`reason` is the client's "cannot reach the backend at URL (httpx error class)"."""
+    where = reason.removeprefix("cannot reach the backend at ")
+    url, _, error = where.partition(" (")
+    error = error.removesuffix(")")
+    detail = f"{url}: {_CONNECT_ERRORS.get(error, error)}" if error else where
+    return f"offline: the backend cannot be reached ({detail}); sync again when it is back"
 
 
 def sync_orfail(chosen: Profile, *, summary_to_stderr: bool) -> None:
     """One sync with progress; a failure ends the command with the sync's exit code.
 
-    `export --sync` puts the summary on stderr: its stdout is the data.
+    `export --sync` puts the summary on stderr: its stdout is the data. An unreachable
+    backend ends it at the first attempt: a script or a cron job wants a prompt answer, not
+    a minute of silent retries; the next run (or the TUI, which keeps retrying in the
+    background) catches up, and a sync stopped there loses nothing.
     """
     from sync.client import SyncError
     from sync.engine import run_sync
 
+    def unreachable(reason: str) -> None:
+        raise _Offline(reason)
+
     try:
-        report = _with_progress(lambda progress: run_sync(chosen, progress=progress))
+        report = _with_progress(
+            lambda progress: run_sync(chosen, progress=progress, on_unreachable=unreachable)
+        )
+    except _Offline as exc:
+        fail(offline_line(str(exc)), EXIT_ERROR)
     except SyncError as exc:
         fail(str(exc), exc.exit_code)
     pulled = report.pulled

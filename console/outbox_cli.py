@@ -9,16 +9,12 @@ cache is unusable, 2 a usage error.
 """
 
 import json
-import sqlite3
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from console.cli_common import EXIT_ERROR, EXIT_USAGE, ProfileOption, fail, profile_from
-from sync.profile import Profile
+from console.cli_common import EXIT_ERROR, EXIT_USAGE, ProfileOption, cache_of, fail, profile_from
 
 if TYPE_CHECKING:
     from local_store.outbox import OutboxEntry
@@ -34,20 +30,6 @@ app = typer.Typer(
     help="Actions waiting to sync, and those the server refused (read why, dismiss).",
     no_args_is_help=True,
 )
-
-
-@contextmanager
-def _cache(profile: Profile) -> Iterator[sqlite3.Connection]:
-    from local_store.database import CacheError, open_cache
-
-    try:
-        conn = open_cache(profile.cache_path)
-    except CacheError as exc:
-        fail(str(exc))
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 def _record(entry: "OutboxEntry") -> dict[str, Any]:
@@ -96,7 +78,7 @@ def list_outbox(
     if output_format not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not {output_format!r}", EXIT_USAGE)
     chosen = profile_from(ctx, profile)
-    with _cache(chosen) as conn:
+    with cache_of(chosen) as conn:
         entries = [] if refused else pending_actions(conn, limit=sys.maxsize)
         entries += refused_actions(conn)
     records = [_record(entry) for entry in entries]
@@ -129,7 +111,7 @@ def dismiss(
     if bool(ids) == dismiss_all:
         fail("give the ids of refused actions, or --all", EXIT_USAGE)
     chosen = profile_from(ctx, profile)
-    with _cache(chosen) as conn:
+    with cache_of(chosen) as conn:
         if dismiss_all:
             count = dismiss_all_refused(conn)
             typer.echo(f"Dismissed {count} refused action{'s' if count != 1 else ''}.")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, ClassVar, NamedTuple, cast
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -15,6 +16,8 @@ from textual.worker import Worker, WorkerState
 from console.status import StatusSnapshot
 from console.widgets.key_footer import KeyFooter
 from console.widgets.status_bar import StatusBar
+from console.widgets.virtual_table import VirtualTable
+from local_store.pending import pending_targets
 
 if TYPE_CHECKING:
     from console.app_protocol import ConsoleApp
@@ -28,8 +31,17 @@ class PaletteCommand(NamedTuple):
     run: Callable[[], object]
 
 
+class PendingTargetsRead(Message):
+    def __init__(self, read: int, targets: Mapping[str, frozenset[str]]) -> None:
+        super().__init__()
+        self.read = read
+        self.targets = targets
+
+
 class PartnerOpsScreen(Screen[None], inherit_bindings=False):
     SCREEN_TITLE = ""
+    MARKS_PENDING: ClassVar[bool] = False
+    """Whether the screen's lists mark the rows with a change waiting to sync."""
     # Textual's own screen keys, again with ids so that a keymap can rebind them.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -58,6 +70,10 @@ class PartnerOpsScreen(Screen[None], inherit_bindings=False):
         ),
     ]
     _stale = False
+    _pending_reads = 0
+    _pending_shown = 0
+    pending_targets: Mapping[str, frozenset[str]] = {}
+    """Ids with a change waiting to sync, by table (see `local_store.pending`)."""
 
     @property
     def console_app(self) -> ConsoleApp:
@@ -86,6 +102,7 @@ class PartnerOpsScreen(Screen[None], inherit_bindings=False):
     def on_mount(self) -> None:
         self.watch(self.app, "status", self._status_changed)
         self.watch(self.app, "data_generation", self._data_changed, init=False)
+        self._read_pending_targets()
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -100,6 +117,7 @@ class PartnerOpsScreen(Screen[None], inherit_bindings=False):
     def _data_changed(self, generation: int) -> None:
         if self.is_current:
             self.reload()
+            self._read_pending_targets()
         else:
             self._stale = True
 
@@ -108,6 +126,33 @@ class PartnerOpsScreen(Screen[None], inherit_bindings=False):
         if self._stale:
             self._stale = False
             self.reload()
+            self._read_pending_targets()
+
+    def is_pending(self, table: str, row_id: str) -> bool:
+        return row_id in self.pending_targets.get(table, ())
+
+    def _read_pending_targets(self) -> None:
+        if self.MARKS_PENDING and self.console_app.cache.available:
+            self._pending_reads += 1
+            self._read_pending_worker(self._pending_reads)
+
+    # Not exclusive: a cancelled read would be lost work, and the reads are numbered instead,
+    # so an older one that finishes last is ignored.
+    @work(thread=True, group="pending-targets", exit_on_error=False)
+    def _read_pending_worker(self, read: int) -> None:
+        with self.console_app.cache.borrow() as conn:
+            self.post_message(PendingTargetsRead(read, pending_targets(conn)))
+
+    @on(PendingTargetsRead)
+    def _pending_targets_read(self, message: PendingTargetsRead) -> None:
+        if message.read < self._pending_shown:
+            return
+        self._pending_shown = message.read
+        if message.targets == self.pending_targets:
+            return
+        self.pending_targets = message.targets
+        for table in self.query(VirtualTable):
+            table.redraw_rows()
 
     def reload(self) -> None:
         """Read the cache again after a sync changed it."""

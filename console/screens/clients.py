@@ -43,8 +43,8 @@ from local_store.queries import (
 from local_store.queries_search import client_order
 
 # The first paint needs only the table, the search box and the count: the detail panel, the
-# dialogs and their queries are imported when first used (they were a third of the start-up
-# imports of this screen).
+# dialogs and their queries are imported when first used (about a third of this screen's
+# imports).
 if TYPE_CHECKING:
     from console.widgets.client_detail import ClientDetailPanel
     from local_store.client_detail import ClientDetail
@@ -100,6 +100,7 @@ class ClientsScreen(PartnerOpsScreen):
     }
     """
     SCREEN_TITLE = "Clients"
+    MARKS_PENDING = True
     # Below 120 columns the detail panel stacks its sections instead of setting them side by side.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     HELP_NOTES = (
@@ -292,7 +293,11 @@ class ClientsScreen(PartnerOpsScreen):
             yield Input(placeholder="/ search name or domain", id="client-search", compact=True)
             yield Label(id="client-filters", markup=False)
             yield Label(id="client-count", classes="search-count")
-        yield ClientTable(self.console_app.profile.client_columns, id="client-table")
+        yield ClientTable(
+            self.console_app.profile.client_columns,
+            pending=lambda client_id: self.is_pending("client", client_id),
+            id="client-table",
+        )
         yield Vertical(id="client-detail")
 
     def on_mount(self) -> None:
@@ -336,11 +341,6 @@ class ClientsScreen(PartnerOpsScreen):
     @property
     def table(self) -> ClientTable:
         return self.query_one(ClientTable)
-
-    @property
-    def panel(self) -> ClientDetailPanel | None:
-        """The detail panel; None until a client is first opened."""
-        return self._panel
 
     @property
     def detail_open(self) -> bool:
@@ -498,6 +498,7 @@ class ClientsScreen(PartnerOpsScreen):
         self.table.focus()
 
     def action_filters(self) -> None:
+        self.console_app.expect_dialog()
         self._read_choices("filters", None)
 
     def _apply_filters(self, filters: object) -> None:
@@ -703,6 +704,7 @@ class ClientsScreen(PartnerOpsScreen):
     def action_assign_owner(self) -> None:
         row = self.selected
         if row is not None:
+            self.console_app.expect_dialog()
             self._read_choices("assign", row)
 
     @work(thread=True, exclusive=True, group="client-choices", exit_on_error=False)

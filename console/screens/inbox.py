@@ -34,7 +34,13 @@ from console.screens.snooze_dialog import SnoozeChoice, SnoozeModal
 from console.text import safe_text
 from console.widgets.alert_detail import detail_text, section_prompt
 from console.widgets.safe_select import SafeOptionList
-from console.widgets.virtual_table import PAGE_SIZE, Column, RowsView, VirtualTable
+from console.widgets.virtual_table import (
+    PAGE_SIZE,
+    PENDING_MARK,
+    Column,
+    RowsView,
+    VirtualTable,
+)
 from local_store.alert_filter import Section, inbox_sections
 from local_store.alerts import (
     AlertDetail,
@@ -128,13 +134,22 @@ class AlertTable(VirtualTable[AlertListRow]):
         ),
     ]
 
-    def __init__(self, selected: Callable[[str], bool], *, id: str | None = None) -> None:
-        super().__init__(
-            COLUMNS,
-            row_id=lambda row: row.id,
-            marker=lambda row: ("●", "accent") if selected(row.id) else (" ", None),
-            id=id,
-        )
+    def __init__(
+        self,
+        selected: Callable[[str], bool],
+        pending: Callable[[str], bool],
+        *,
+        id: str | None = None,
+    ) -> None:
+        """`selected` and `pending` (a change waits to sync) say how an alert's row is marked."""
+
+        def marker(row: AlertListRow) -> tuple[str, str | None]:
+            if pending(row.id):
+                # Selected and pending: the dot, in the pending tone the whole row takes.
+                return ("●", PENDING_MARK[1]) if selected(row.id) else PENDING_MARK
+            return ("●", "accent") if selected(row.id) else (" ", None)
+
+        super().__init__(COLUMNS, row_id=lambda row: row.id, marker=marker, id=id)
 
 
 class InboxScreen(PartnerOpsScreen):
@@ -186,6 +201,7 @@ class InboxScreen(PartnerOpsScreen):
     }
     """
     SCREEN_TITLE = "Inbox"
+    MARKS_PENDING = True
     HELP_NOTES = (
         "Sections are filters from the config file (see docs/configuration.md). Space selects "
         "several alerts for a bulk acknowledge or resolve. Alerts from the backend are triaged "
@@ -322,7 +338,11 @@ class InboxScreen(PartnerOpsScreen):
                         placeholder="/ filter this section", id="inbox-search", compact=True
                     )
                     yield Label(id="inbox-count", classes="search-count")
-                yield AlertTable(lambda alert_id: alert_id in self.selected, id="inbox-alerts")
+                yield AlertTable(
+                    lambda alert_id: alert_id in self.selected,
+                    lambda alert_id: self.is_pending("alert", alert_id),
+                    id="inbox-alerts",
+                )
                 yield Static("", id="inbox-empty", markup=False)
                 with VerticalScroll(id="inbox-detail-box"):
                     yield Static(id="inbox-detail", markup=False)
@@ -658,6 +678,7 @@ class InboxScreen(PartnerOpsScreen):
 
     def action_assign(self) -> None:
         if row := self._cursor_row():
+            self.console_app.expect_dialog()
             self._read_employees(row)
 
     @work(thread=True, exclusive=True, group="inbox-employees", exit_on_error=False)

@@ -8,7 +8,7 @@ renewals shows as fast as one of 30.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import partial
@@ -19,18 +19,22 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Select, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Label, Select, Static
 from textual.worker import get_current_worker
 
 from console.screens.base import PaletteCommand, PartnerOpsScreen
-from console.screens.dialogs import DismissOnce
+from console.screens.renewal_owner_dialog import OWNER_LABELS, CommunicationOwnerModal
 from console.text import format_money, literal
-from console.widgets.safe_select import SafeOptionList, SafeSelect
-from console.widgets.virtual_table import PAGE_SIZE, Column, RowsView, VirtualTable
+from console.widgets.safe_select import SafeSelect
+from console.widgets.virtual_table import (
+    PAGE_SIZE,
+    PENDING_MARK,
+    Column,
+    RowsView,
+    VirtualTable,
+)
 from local_store.renewals import (
     COMMUNICATION_OWNERS,
     STATUSES,
@@ -58,7 +62,6 @@ STATUS_LABELS = {
     "renewed": "Renewed",
     "cancellation_requested": "Cancel requested",
 }
-OWNER_LABELS = {"partner": "Partner", "hubspot": "HubSpot"}
 URGENT_DAYS = 14
 """A pending decision this close to its deadline (or past it) shows in the error colour."""
 SOON_DAYS = 30
@@ -96,7 +99,7 @@ def _change_tone(row: RenewalListRow) -> str | None:
 
 # Priorities: at 80 columns Client, Status (whole), Days left, MRR and Change show first.
 COLUMNS: tuple[Column[RenewalListRow], ...] = (
-    Column("client", "Client", 20, lambda r: r.client_name, sort="client", min_width=14),
+    Column("client", "Client", 20, lambda r: r.client_name, sort="client", min_width=13),
     Column("products", "Products renewing", 17, lambda r: r.products, priority=60, min_width=12),
     Column(
         "renewal_date",
@@ -192,92 +195,14 @@ class RenewalTable(VirtualTable[RenewalListRow]):
         ),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(COLUMNS, row_id=lambda row: row.renewal_id, id=id)
-
-
-class CommunicationOwnerModal(ModalScreen[str | None], DismissOnce):
-    """Asks who talks to a client about its renewal; dismissed with the choice or None."""
-
-    DEFAULT_CSS = """
-    CommunicationOwnerModal {
-        align: center middle;
-    }
-
-    #comms-owner-dialog {
-        width: 60;
-        max-width: 95%;
-        height: auto;
-        padding: 1 2;
-        background: $surface;
-        border: round $primary;
-    }
-
-    #comms-owner-options {
-        margin: 1 0;
-    }
-
-    .dialog-hint {
-        margin: 1 0 0 0;
-        color: $text-muted;
-    }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "p",
-            "choose('partner')",
-            "Partner",
-            id="renewal-owner.partner",
-            tooltip="The partner talks to the client about the renewal.",
-        ),
-        Binding(
-            "h",
-            "choose('hubspot')",
-            "HubSpot",
-            id="renewal-owner.hubspot",
-            tooltip="HubSpot talks to the client about the renewal.",
-        ),
-        Binding(
-            "escape", "choose(None)", "Cancel", id="renewal-owner.cancel", tooltip="Change nothing."
-        ),
-    ]
-
-    def __init__(self, client_name: str, current: str) -> None:
-        super().__init__()
-        self._client_name = client_name
-        self._current = current
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="comms-owner-dialog"):
-            yield Static(
-                Text.assemble(
-                    "Who talks to ", literal(self._client_name, "bold"), " about the renewal?"
-                ),
-                markup=False,
-            )
-            yield SafeOptionList(
-                *(Option(f"{OWNER_LABELS[o]}", id=o) for o in COMMUNICATION_OWNERS),
-                id="comms-owner-options",
-                compact=True,
-            )
-            yield Static(
-                "enter chooses · p partner · h HubSpot · escape cancels. Queued offline.",
-                classes="dialog-hint",
-                markup=False,
-            )
-
-    def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        if self._current in COMMUNICATION_OWNERS:
-            options.highlighted = COMMUNICATION_OWNERS.index(self._current)
-        options.focus()
-
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_choose(self, owner: str | None) -> None:
-        self.dismiss(owner)
+    def __init__(self, pending: Callable[[RenewalListRow], bool], *, id: str | None = None) -> None:
+        """`pending` says whether a row has a change waiting to sync: it is then marked."""
+        super().__init__(
+            COLUMNS,
+            row_id=lambda row: row.renewal_id,
+            marker=lambda row: PENDING_MARK if pending(row) else (" ", None),
+            id=id,
+        )
 
 
 class RenewalsScreen(PartnerOpsScreen):
@@ -311,6 +236,7 @@ class RenewalsScreen(PartnerOpsScreen):
     }
     """
     SCREEN_TITLE = "Renewals"
+    MARKS_PENDING = True
     HELP_NOTES = (
         "Days left count to the decision deadline, 45 days before the renewal date; a negative "
         f"number means the deadline has passed. Pending decisions within {URGENT_DAYS} days of "
@@ -473,7 +399,7 @@ class RenewalsScreen(PartnerOpsScreen):
                 tooltip="Only renewals whose client hears from the partner, or from HubSpot.",
             )
         yield Label(id="renewal-totals", markup=False)
-        yield RenewalTable(id="renewal-table")
+        yield RenewalTable(self._renewal_pending, id="renewal-table")
         yield Static(id="renewal-empty", markup=False)
 
     def on_mount(self) -> None:
@@ -498,6 +424,12 @@ class RenewalsScreen(PartnerOpsScreen):
         if not self._showing_table:
             return ()
         return RowsView(self.table)
+
+    def _renewal_pending(self, row: RenewalListRow) -> bool:
+        # The row shows its client's owner too: a change to the client marks it as well.
+        return self.is_pending("renewal", row.renewal_id) or self.is_pending(
+            "client", row.client_id
+        )
 
     @property
     def selected(self) -> RenewalListRow | None:

@@ -4,6 +4,8 @@ through `literal`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 
 from console.text import format_local_time, literal
@@ -23,14 +25,44 @@ def section_prompt(name: str, count: int, name_width: int = SECTION_NAME_WIDTH) 
     return prompt
 
 
+def words(name: str) -> str:
+    """A rule's or a value's name as words: "days_left" reads "days left"."""
+    return name.replace("_", " ")
+
+
+def value_words(value: Any) -> str:
+    """A fired value as a person reads it: lists joined, nested fields named."""
+    if isinstance(value, dict):
+        return ", ".join(f"{words(str(key))} {value_words(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        separator = "; " if any(isinstance(item, dict) for item in value) else ", "
+        return separator.join(value_words(item) for item in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "none" if value is None else str(value)
+
+
+def reason_lines(detail: AlertDetail) -> list[tuple[str, str]]:
+    """Each rule behind a local item, as words, with the values it fired on; in the item's
+    rule order (a merged item lists several)."""
+    rules = [rule for rule in (detail.rule or "").split(",") if rule]
+    rules += [rule for rule in detail.fired_values if rule not in rules]
+    lines = []
+    for rule in rules:
+        fired = detail.fired_values.get(rule)
+        values = value_words(fired) if isinstance(fired, dict) else ""
+        lines.append((words(rule).capitalize(), values))
+    return lines
+
+
 def detail_text(detail: AlertDetail) -> Text:
-    """The alert, the rule and values that fired it, its notes and its client's health."""
+    """The alert, the rules and values that fired it, its notes and its client's health."""
     row = detail.row
     text = Text()
     text.append_text(literal(row.title, "bold"))
     text.append("\n")
     origin = (
-        f"local rule {detail.rule} — triage stays on this machine"
+        "raised on this machine — triage stays here"
         if row.source == "local"
         else "from the backend — triage is sent at the next sync"
     )
@@ -39,13 +71,15 @@ def detail_text(detail: AlertDetail) -> Text:
     text.append(f" · {origin}\n", style="dim")
     text.append_text(literal(detail.detail))
     text.append("\n")
-    # A local item's values are per rule: {"engagement_drop": {"from": 7, "to": 3}, ...}.
-    for rule, fired in detail.fired_values.items():
-        if not isinstance(fired, dict):
-            continue
-        values = ", ".join(f"{key} {value}" for key, value in fired.items())
-        text.append("Fired on: ", style="bold")
-        text.append_text(literal(f"{rule}: {values}"))
+    reasons = reason_lines(detail) if row.source == "local" else []
+    if reasons:
+        text.append("Why" if len(reasons) == 1 else f"Why ({len(reasons)} rules)", style="bold")
+        for rule, values in reasons:
+            text.append("\n  ")
+            text.append_text(literal(rule, "bold"))
+            if values:
+                text.append(": ")
+                text.append_text(literal(values))
         text.append("\n")
     text.append("At stake: ", style="bold")
     text.append(

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 from textual.binding import Binding, BindingType
 
 from console.text import format_date, format_money
-from console.widgets.virtual_table import PAGE_SIZE, Column, VirtualTable
+from console.widgets.virtual_table import PAGE_SIZE, PENDING_MARK, Column, VirtualTable
 from local_store.health import health_band
 from local_store.queries import ClientListRow
 
@@ -74,10 +74,6 @@ COLUMNS: tuple[Column[ClientListRow], ...] = (
 """Every column the table can show (`sync.profile.CLIENT_COLUMNS`), in the default order.
 Usage is tools in use / active users."""
 COLUMNS_BY_KEY: dict[str, Column[ClientListRow]] = {column.key: column for column in COLUMNS}
-
-
-def _pending(row: ClientListRow) -> tuple[str, str | None]:
-    return ("…", "pending") if row.services_status == "ending" else (" ", None)
 
 
 class ClientTable(VirtualTable[ClientListRow]):
@@ -151,15 +147,27 @@ class ClientTable(VirtualTable[ClientListRow]):
         ),
     ]
 
-    def __init__(self, columns: Sequence[str] = (), *, id: str | None = None) -> None:
-        """`columns` are keys of `COLUMNS`, in the order to show them; empty shows them all."""
+    def __init__(
+        self,
+        columns: Sequence[str] = (),
+        *,
+        pending: Callable[[str], bool] = lambda client_id: False,
+        id: str | None = None,
+    ) -> None:
+        """`columns` are keys of `COLUMNS`, in the order to show them; empty shows them all.
+        `pending` says whether a client has a change waiting to sync: its row is marked."""
         unknown = [key for key in columns if key not in COLUMNS_BY_KEY]
         if unknown:
             raise ValueError(f"unknown client columns: {', '.join(unknown)}")
         chosen = tuple(COLUMNS_BY_KEY[key] for key in columns) if columns else COLUMNS
         if not any(column.flex for column in chosen):
             chosen = (chosen[0]._replace(flex=True), *chosen[1:])
-        super().__init__(chosen, row_id=lambda row: row.id, marker=_pending, id=id)
+
+        def marker(row: ClientListRow) -> tuple[str, str | None]:
+            waiting = row.services_status == "ending" or pending(row.id)
+            return PENDING_MARK if waiting else (" ", None)
+
+        super().__init__(chosen, row_id=lambda row: row.id, marker=marker, id=id)
 
     @property
     def cursor_client(self) -> ClientListRow | None:

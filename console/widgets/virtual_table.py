@@ -63,6 +63,8 @@ PageFetcher = Callable[[int, int], Sequence[Row | None]]
 
 Marker = Callable[[Row], tuple[str, str | None]]
 """A row's marker cell: one character and its tone ("●" selected, "…" waiting to sync)."""
+PENDING_MARK = ("…", "pending")
+"""The marker of a row with a change waiting to sync; the whole row takes its tone."""
 
 
 def _fit(text: str, width: int, align: Literal["left", "right"]) -> str:

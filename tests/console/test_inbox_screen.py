@@ -102,7 +102,7 @@ async def test_search_within_the_section_and_detail(inbox_profile: Profile) -> N
         assert count.startswith(f"{len(ids)} alert")
         detail = str(app.screen.query_one("#inbox-detail", Static).render())
         assert "Rule setup_issue" in detail
-        assert "Fired on: setup_issue: issues" in detail
+        assert "Setup issue: issues " in detail
         assert "At stake: impact " in detail
         assert "Health " in detail
 

@@ -13,7 +13,8 @@ from textual.widgets import Label, Select, Static
 from console.app import PartnerOpsApp
 from console.screens.clients import ClientsScreen
 from console.screens.help import HelpScreen
-from console.screens.renewals import CommunicationOwnerModal, RenewalsScreen, RenewalTable
+from console.screens.renewal_owner_dialog import CommunicationOwnerModal
+from console.screens.renewals import RenewalsScreen, RenewalTable
 from sync.profile import Profile
 
 SIZE = (160, 48)

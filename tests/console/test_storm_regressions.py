@@ -11,7 +11,7 @@ from textual.widgets._select import SelectOverlay
 from console.app import PartnerOpsApp
 from console.commands import SafeCommandPalette
 from console.screens.inbox import InboxScreen
-from console.screens.renewals import CommunicationOwnerModal
+from console.screens.renewal_owner_dialog import CommunicationOwnerModal
 from console.widgets.safe_select import SafeOptionList, SafeSelect
 from sync.profile import Profile
 
@@ -127,3 +127,27 @@ async def test_the_theme_picker_is_the_safe_palette(profile: Profile) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert app.current_mode == "inbox"
+
+
+async def test_assign_on_an_empty_list_does_not_swallow_the_next_key(profile: Profile) -> None:
+    # Storm seeds 1003, 1035, 1086, 1127, 1133, 1153 and 1177: keys typed after `a` are held
+    # for its dialog, but on an empty list no dialog comes, and `5` was dropped.
+    app = PartnerOpsApp(profile, start_screen="clients", clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"no client is called this", "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#client-table").row_count == 0
+        _send_at_once(app, ["a", "5"])
+        await settle(pilot)
+        assert app.current_mode == "team"
+
+
+async def test_keys_typed_while_the_assign_dialog_is_read_go_to_it(profile: Profile) -> None:
+    app = PartnerOpsApp(profile, start_screen="clients", clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        _send_at_once(app, ["a", "5"])
+        await settle(pilot)
+        assert app.current_mode == "clients"
+        assert type(app.screen).__name__ == "PersonDialog"

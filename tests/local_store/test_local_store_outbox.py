@@ -11,6 +11,7 @@ import pytest
 
 from local_store import outbox, writes
 from local_store.database import open_cache
+from local_store.pending import pending_targets
 from sync.pull import to_row
 from sync.wire import ActionKind, Client
 
@@ -212,3 +213,17 @@ def test_triage_actions_change_the_alert_locally(conn: sqlite3.Connection) -> No
     kinds = [e.kind for e in outbox.pending_actions(conn)]
     assert kinds == ["assign_alert", "ack_alert", "resolve_alert"]
     assert set(kinds) <= {k.value for k in ActionKind}
+
+
+def test_pending_targets_name_each_row_with_an_unsent_change(conn: sqlite3.Connection) -> None:
+    assert pending_targets(conn) == {}
+    outbox.assign_owner(conn, "c-1", "ana@partner.example")
+    outbox.add_note(conn, "client", "c-1", "called them", "ana@partner.example")
+    assert pending_targets(conn) == {"client": frozenset({"c-1"})}
+    for entry in outbox.pending_actions(conn):
+        outbox.settle_done(conn, entry.key)
+    assert pending_targets(conn) == {}
+    # A refused action is no longer waiting: the header counts it as refused instead.
+    key = outbox.end_services(conn, "c-1")
+    outbox.settle_refused(conn, key, outbox.REJECTED, "not allowed", None)
+    assert pending_targets(conn) == {}
