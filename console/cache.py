@@ -1,7 +1,9 @@
 """The TUI's read connections to the profile's cache.
 
-The TUI never creates or migrates the cache (that is the sync's job); it opens what
-`partnerops sync` wrote and says plainly what to do when there is nothing usable.
+The TUI never creates the cache (that is the sync's job); it opens what `partnerops sync`
+wrote, moves a cache written by an older partnerops forward (an upgrade must not leave a
+laptop without its data until it is back online), and says plainly what to do when there is
+nothing usable.
 
 Each thread reads through its own connection: the UI thread has one for the few-millisecond
 page reads of the table, and workers borrow one from a small pool, so a long query in one
@@ -21,6 +23,7 @@ from local_store.database import (
     CacheError,
     CacheMissing,
     connect,
+    open_cache,
     schema_version,
 )
 
@@ -69,17 +72,24 @@ class CacheReader:
                 "(it keeps actions waiting to sync)."
             )
             return False
+        if 0 < version < SCHEMA_VERSION:
+            conn.close()
+            try:
+                conn = open_cache(self.path)  # migrates, in one transaction
+            except (CacheError, sqlite3.Error) as exc:
+                self.problem = (
+                    f"The local cache was written by an older partnerops and could not be "
+                    f"upgraded ({exc}). Run `partnerops cache rebuild` (it keeps actions "
+                    "waiting to sync)."
+                )
+                return False
+            version = SCHEMA_VERSION
         if version == SCHEMA_VERSION:
             self._ui, self.problem = conn, None
             return True
         conn.close()
         if version == 0:
             self.problem = "The local cache is empty. Run `partnerops sync` to fill it."
-        elif version < SCHEMA_VERSION:
-            self.problem = (
-                "The local cache was written by an older partnerops. Run `partnerops sync` "
-                "once to upgrade it."
-            )
         else:
             self.problem = (
                 "The local cache was written by a newer partnerops. Upgrade partnerops to read it."
