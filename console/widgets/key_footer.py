@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -23,9 +24,26 @@ class KeyFooter(Footer):
     the same keys: with fifteen keys, about a sixth of the console's start-up. This one
     rebuilds only when the keys change."""
 
+    DEFAULT_CSS = """
+    /* Textual's compact style gives the palette key a right margin, and the last column
+       then shows a letter of the keys scrolled under it. */
+    KeyFooter.-compact FooterKey.-command-palette {
+        margin-right: 0;
+        padding-right: 1;
+    }
+    """
+
     _composed: tuple[Hashable, ...] | None = None
 
+    COMPACT_BELOW = 180
+    """Narrower terminals get the compact footer (less space between keys), so the keys a
+    screen shows, help among them, still fit at 160 columns."""
+
     def compose(self) -> ComposeResult:
+        # Set without its watcher, before the keys exist: they are built in the right style.
+        compact = self.app.size.width < self.COMPACT_BELOW
+        self.set_reactive(Footer.compact, compact)
+        self.set_class(compact, "-compact", update=False)
         # Private `_bindings_ready` (no public flag): Footer composes empty until it is set.
         if self._bindings_ready:
             self._composed = _shown_keys(self.screen)
@@ -39,6 +57,9 @@ class KeyFooter(Footer):
                 widget.set_reactive(FooterKey.compact, self.compact)
                 widget.set_class(self.compact, "-compact", update=False)
             yield widget
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.compact = event.size.width < self.COMPACT_BELOW
 
     def bindings_changed(self, screen: Screen) -> None:
         if self._composed is not None and _shown_keys(screen) == self._composed:
