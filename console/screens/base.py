@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, ClassVar, NamedTuple, cast
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, TypeVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,6 +22,9 @@ from local_store.pending import pending_targets
 
 if TYPE_CHECKING:
     from console.app_protocol import ConsoleApp
+
+
+Row = TypeVar("Row")
 
 
 class PaletteCommand(NamedTuple):
@@ -78,6 +82,20 @@ class PartnerOpsScreen(Screen[None], inherit_bindings=False):
     @property
     def console_app(self) -> ConsoleApp:
         return cast("ConsoleApp", self.app)
+
+    def page_or_nothing(self, read_page: Callable[[], Sequence[Row]]) -> Sequence[Row]:
+        """A list's page, read on the UI thread while the table draws, where an exception
+        would end the app: a damaged or locked cache is said in a toast and draws nothing."""
+        try:
+            return read_page()
+        except sqlite3.DatabaseError as exc:
+            self.notify(
+                f"{type(exc).__name__}: {exc}",
+                title="Could not read the cache",
+                severity="error",
+                markup=False,
+            )
+            return []
 
     def compose(self) -> ComposeResult:
         self._set_breakpoint_class(self.app.size.width)

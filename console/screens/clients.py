@@ -27,6 +27,7 @@ from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
 from console.screens.base import PaletteCommand, PartnerOpsScreen
+from console.screens.sorting import SortedList
 from console.text import format_money, safe_text
 from console.widgets.client_table import PAGE_SIZE, ClientTable
 from local_store.queries import (
@@ -73,7 +74,7 @@ OutboxAction = Literal["end_services", "add_note", "assign_owner"]
 ChoicesFor = Literal["filters", "assign"]
 
 
-class ClientsScreen(PartnerOpsScreen):
+class ClientsScreen(SortedList, PartnerOpsScreen):
     DEFAULT_CSS = """
     #client-filters {
         width: auto;
@@ -379,19 +380,10 @@ class ClientsScreen(PartnerOpsScreen):
         # come by OFFSET in index order: quick near the top, where the table opens, but up to
         # a few hundred milliseconds for a jump to the end.
         conn = self.console_app.cache.ui
-        try:
-            if self._order is not None and self._generation == generation:
-                return client_page_in_order(conn, self._order, offset, limit)
-            return client_page(conn, query, offset, limit)
-        except sqlite3.DatabaseError as exc:
-            # Called while drawing, where an exception would end the app.
-            self.notify(
-                f"{type(exc).__name__}: {exc}",
-                title="Could not read the cache",
-                severity="error",
-                markup=False,
-            )
-            return []
+        order = self._order if self._generation == generation else None
+        if order is not None:
+            return self.page_or_nothing(lambda: client_page_in_order(conn, order, offset, limit))
+        return self.page_or_nothing(lambda: client_page(conn, query, offset, limit))
 
     @on(Loaded)
     def _show_loaded(self, message: Loaded) -> None:
@@ -559,28 +551,14 @@ class ClientsScreen(PartnerOpsScreen):
         label.update(Content.styled(text, "$text-accent") if parts else "")
         label.display = bool(parts)
 
-    def sort_by(self, column: str, *, descending: bool = False) -> None:
-        self._set_query(replace(self.query_state, sort=column, descending=descending))
-
     @property
     def sort_keys(self) -> tuple[str, ...]:
         """The shown columns' sort keys, in the order `s` cycles through them."""
         return tuple(column.key for column in self.table.columns)
 
-    def action_cycle_sort(self) -> None:
-        keys = self.sort_keys
-        position = keys.index(self.query_state.sort) if self.query_state.sort in keys else -1
-        self.sort_by(keys[(position + 1) % len(keys)])
-
-    def action_reverse_sort(self) -> None:
-        self.sort_by(self.query_state.sort, descending=not self.query_state.descending)
-
     @on(ClientTable.SortClicked)
     def _header_clicked(self, event: ClientTable.SortClicked) -> None:
-        if event.sort == self.query_state.sort:
-            self.action_reverse_sort()
-        else:
-            self.sort_by(event.sort)
+        self.sort_header_clicked(event.sort)
 
     # The detail panel.
 

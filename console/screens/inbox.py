@@ -441,18 +441,10 @@ class InboxScreen(PartnerOpsScreen):
         self, section: Section, search: str, today: date, offset: int, limit: int
     ) -> Sequence[AlertListRow]:
         # On the UI thread, while drawing: one page of the section in SQL.
-        try:
-            conn = self.console_app.cache.ui
-            return section_page(conn, section, self.me, today, search, offset, limit)
-        except sqlite3.DatabaseError as exc:
-            # An exception while drawing would end the app.
-            self.notify(
-                f"{type(exc).__name__}: {exc}",
-                title="Could not read the cache",
-                severity="error",
-                markup=False,
-            )
-            return []
+        conn = self.console_app.cache.ui
+        return self.page_or_nothing(
+            lambda: section_page(conn, section, self.me, today, search, offset, limit)
+        )
 
     def _show_section_counts(self) -> None:
         options = self.query_one("#inbox-sections", OptionList)

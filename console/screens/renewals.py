@@ -7,7 +7,6 @@ renewals shows as fast as one of 30.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
@@ -26,6 +25,7 @@ from textual.worker import get_current_worker
 
 from console.screens.base import PaletteCommand, PartnerOpsScreen
 from console.screens.renewal_owner_dialog import OWNER_LABELS, CommunicationOwnerModal
+from console.screens.sorting import SortedList
 from console.text import format_money, literal
 from console.widgets.safe_select import SafeSelect
 from console.widgets.virtual_table import (
@@ -205,7 +205,7 @@ class RenewalTable(VirtualTable[RenewalListRow]):
         )
 
 
-class RenewalsScreen(PartnerOpsScreen):
+class RenewalsScreen(SortedList, PartnerOpsScreen):
     DEFAULT_CSS = """
     #renewal-filters {
         height: 1;
@@ -493,17 +493,8 @@ class RenewalsScreen(PartnerOpsScreen):
         self, query: RenewalQuery, today: date, offset: int, limit: int
     ) -> Sequence[RenewalListRow]:
         # On the UI thread, while drawing: one indexed page of 100 rows.
-        try:
-            return renewal_page(self.console_app.cache.ui, query, today, offset, limit)
-        except sqlite3.DatabaseError as exc:
-            # An exception while drawing would end the app.
-            self.notify(
-                f"{type(exc).__name__}: {exc}",
-                title="Could not read the cache",
-                severity="error",
-                markup=False,
-            )
-            return []
+        conn = self.console_app.cache.ui
+        return self.page_or_nothing(lambda: renewal_page(conn, query, today, offset, limit))
 
     @on(Loaded)
     def _show_loaded(self, message: Loaded) -> None:
@@ -665,22 +656,13 @@ class RenewalsScreen(PartnerOpsScreen):
         if self._showing_table:
             self.table.focus()
 
-    def sort_by(self, sort: str, *, descending: bool = False) -> None:
-        self._set_query(replace(self.query_state, sort=sort, descending=descending))
-
-    def action_cycle_sort(self) -> None:
-        position = SORT_CYCLE.index(self.query_state.sort)
-        self.sort_by(SORT_CYCLE[(position + 1) % len(SORT_CYCLE)])
-
-    def action_reverse_sort(self) -> None:
-        self.sort_by(self.query_state.sort, descending=not self.query_state.descending)
+    @property
+    def sort_keys(self) -> tuple[str, ...]:
+        return SORT_CYCLE
 
     @on(RenewalTable.SortClicked)
     def _header_clicked(self, event: RenewalTable.SortClicked) -> None:
-        if event.sort == self.query_state.sort:
-            self.action_reverse_sort()
-        else:
-            self.sort_by(event.sort)
+        self.sort_header_clicked(event.sort)
 
     # Opening a client.
 

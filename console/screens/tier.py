@@ -8,8 +8,7 @@ place (and the Clients screen its filters).
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from functools import partial
 from typing import ClassVar
@@ -377,19 +376,10 @@ class TierScreen(PartnerOpsScreen):
             }
         self.post_message(self.MonthClientsCounted(month, counts))
 
-    def _fetch_page(self, month: date, side: str, offset: int, limit: int) -> list[MonthClient]:
+    def _fetch_page(self, month: date, side: str, offset: int, limit: int) -> Sequence[MonthClient]:
         # On the UI thread, while drawing: one page of the month's clients.
-        try:
-            return month_clients(self.console_app.cache.ui, month, side, offset, limit)
-        except sqlite3.DatabaseError as exc:
-            # An exception while drawing would end the app.
-            self.notify(
-                f"{type(exc).__name__}: {exc}",
-                title="Could not read the cache",
-                severity="error",
-                markup=False,
-            )
-            return []
+        conn = self.console_app.cache.ui
+        return self.page_or_nothing(lambda: month_clients(conn, month, side, offset, limit))
 
     @on(Loaded)
     def _show_loaded(self, message: Loaded) -> None:
