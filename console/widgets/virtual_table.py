@@ -183,29 +183,23 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True, inherit_bindings=Fa
     }
     """
 
-    class Opened(Message):
+    class RowMessage(Message):
+        """Something happened to one row of the table."""
+
+        def __init__(self, table: VirtualTable[Any], row: Any) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    class Opened(RowMessage):
         """The user opened a row (enter or double click)."""
 
-        def __init__(self, table: VirtualTable[Any], row: Any) -> None:
-            super().__init__()
-            self.table = table
-            self.row = row
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
-
-    class Highlighted(Message):
+    class Highlighted(RowMessage):
         """The cursor moved to another row (or the rows under it changed)."""
-
-        def __init__(self, table: VirtualTable[Any], row: Any) -> None:
-            super().__init__()
-            self.table = table
-            self.row = row
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
 
     class SortClicked(Message):
         """The user clicked the header of a sortable column."""
