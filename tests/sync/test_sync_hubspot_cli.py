@@ -3,6 +3,7 @@ through the CLI against the HubSpot double on loopback."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -52,6 +53,17 @@ def cached_clients() -> int:
         return 0
     with open_cache(cache_path("agency")) as conn:
         return conn.execute("SELECT count(*) FROM client").fetchone()[0]
+
+
+def test_the_scopes_docs_hubspot_md_lists_are_enough_for_a_sync(
+    fake: FakeHubSpot, config: Path
+) -> None:
+    docs = Path(__file__).parents[2] / "docs" / "hubspot.md"
+    fake.granted = set(re.findall(r"`(crm\.[a-z.-]+\.read)`", docs.read_text(encoding="utf-8")))
+    assert fake.granted, "docs/hubspot.md names no scope"
+    result = run("sync")
+    assert result.exit_code == 0, result.output
+    assert cached_clients() > 0
 
 
 @pytest.mark.parametrize("style", ["errors", "context", "bare"])
