@@ -35,6 +35,8 @@ from console.local_writes import LocalWrite, LocalWriter, Undone, Written
 from console.status import StatusSnapshot, SyncFinished, SyncProgress, SyncUnreachable
 from console.text import safe_text
 from console.worker_errors import worker_error_title
+from local_store.database import write_transaction
+from local_store.impact import impact_is_current, refresh_impact
 from local_store.queries import PartnerHeader, SyncOverview, partner_header, sync_overview
 
 if TYPE_CHECKING:
@@ -67,6 +69,13 @@ SCREEN_MODULES: dict[str, tuple[str, str]] = {
 }
 """Each mode's screen, imported on its first visit: importing all five before the first
 paint cost more than the bare Textual app takes to paint."""
+
+
+AHEAD_ORDER = ("inbox", "clients", "renewals", "tier", "team")
+"""The screens built ahead of their first visit, most visited first."""
+AHEAD_PAUSE_SECONDS = 0.15
+"""Between building one screen ahead and the next, so keys pressed meanwhile wait for one
+screen at most."""
 
 
 def _screen_factory(mode: str) -> Callable[[], Screen]:
@@ -239,9 +248,25 @@ class PartnerOpsApp(App[None]):
 
     def on_mount(self) -> None:
         self.refresh_status()
+        self.call_after_refresh(self._build_next_screen_ahead)
         if self.can_sync and self.profile.sync_interval_s > 0:
             # After the first paint: the cache is on screen while the sync catches up.
             self._sync_timer = self.set_timer(STARTUP_SYNC_DELAY_SECONDS, self.start_sync)
+
+    def _build_next_screen_ahead(self) -> None:
+        """Build and style the next screen not yet built, without showing it, then chain the
+        next. A first visit cost 200-700 ms at 100,000 clients, most of it Textual composing
+        and styling the screen; built ahead, it is shown like a revisit."""
+        # Private Textual (pinned; tests/console/test_textual_private_api.py): `_init_mode` is
+        # what `switch_mode` runs for a mode it has not built; `_css_update_count` says the
+        # screen was styled with the current stylesheet, which `switch_mode` would otherwise
+        # apply again to every screen built so far.
+        ahead = next((mode for mode in AHEAD_ORDER if mode not in self._screen_stacks), None)
+        if ahead is None or not self.is_running:
+            return
+        self._init_mode(ahead)
+        self._screen_stacks[ahead][0]._css_update_count = self._css_update_count
+        self.set_timer(AHEAD_PAUSE_SECONDS, self._build_next_screen_ahead)
 
     def on_unmount(self) -> None:
         self.cache.close()
@@ -272,6 +297,20 @@ class PartnerOpsApp(App[None]):
             self.refresh_bindings()
         self._publish_status()
         self._chain_status_refresh()
+        self._bring_impact_to_today(self.today())
+
+    @work(thread=True, exclusive=True, group="impact", exit_on_error=False)
+    def _bring_impact_to_today(self, today: date) -> None:
+        """The inbox walks the stored impacts when they are today's (`local_store.impact`): on
+        a new day, or after a sync that could not finish its signals, they are computed again
+        here, with every status read."""
+        try:
+            with self.cache.borrow() as conn:
+                if not impact_is_current(conn, today):
+                    with write_transaction(conn):
+                        refresh_impact(conn, today)
+        except sqlite3.Error:
+            pass  # a locked or read-only cache: the inbox computes them; the next read retries
 
     def _chain_status_refresh(self) -> None:
         # A read overtaken by `refresh_status` still reports; one timer only, so the chains

@@ -21,6 +21,7 @@ WORKER_ERROR_TITLES = {
     "refused-read": "Could not read the refused actions",
     "pending-targets": "Could not read which rows wait to sync",
     "status": "Could not read the sync status",
+    "impact": "Could not bring the inbox's order up to date",
     "local-writes": "Could not save the action (or undo it)",
     "open-link": "Could not open the link",
     "sync": "The sync stopped",

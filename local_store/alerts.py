@@ -15,23 +15,38 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from local_store.alert_filter import EFFECTIVE_STATUS, CompiledFilter, Section, compile_filter
-from local_store.impact import DAYS_LEFT_SQL, IMPACT_SQL, ORDER_BY_IMPACT, STAKE_POINTS_SQL
+from local_store.impact import (
+    DAYS_LEFT_SQL,
+    IMPACT_SQL,
+    SEVERITY_RANK_SQL,
+    STAKE_POINTS_SQL,
+    impact_column,
+)
 
 LIST_LIMIT = 1000
 """Rows a section lists at most; the count says how many match, and search narrows."""
 
-ALERTS = """
+SOURCES = ("backend", "local")
+_ARMS = {
+    "backend": """
 SELECT id, 'backend' AS source, NULL AS rule, kind, severity, title, detail, client_id,
-       raised_at, due_date, status, assignee, snoozed_until, NULL AS fired_values
+       raised_at, due_date, status, assignee, snoozed_until, NULL AS fired_values, impact
 FROM alert
-UNION ALL
-SELECT id, 'local', rule, kind, severity, title, detail, client_id, raised_at, due_date,
-       status, assignee, snoozed_until, fired_values
+""",
+    "local": """
+SELECT id, 'local' AS source, rule, kind, severity, title, detail, client_id, raised_at,
+       due_date, status, assignee, snoozed_until, fired_values, impact
 FROM local_alert
-"""
-"""Every alert the inbox lists, backend and local, with the columns of both."""
+""",
+}
+"""Each source's alerts, with the columns of both."""
+ALERTS = "UNION ALL".join(_ARMS.values())
+"""Every alert the inbox lists, backend and local."""
 _FROM = f"FROM ({ALERTS}) AS a LEFT JOIN client c ON c.id = a.client_id"
-_ORDER = ORDER_BY_IMPACT
+_ORDER = "ORDER BY impact DESC, severity_rank, no_due, due_date, raised_at DESC, id"
+"""The inbox's order: most at stake first; ties by severity, then deadline. Over the names of
+`_row_columns`: each source is read in this order (the stored impact through its index) and
+SQLite merges the two, so a page reads about as many rows as it shows."""
 
 
 class AlertListRow(NamedTuple):
@@ -77,16 +92,21 @@ def _date(text: str | None) -> date | None:
     return date.fromisoformat(text[:10]) if text else None
 
 
-_ROW_COLUMNS = (
-    f"a.id, a.source, a.kind, a.severity, a.title, a.client_id, c.name, a.due_date, "
-    f"{EFFECTIVE_STATUS}, a.assignee, a.raised_at, {IMPACT_SQL}, {STAKE_POINTS_SQL}, "
-    f"c.mrr_cents, {DAYS_LEFT_SQL}"
-)
+def _row_columns(impact: str) -> str:
+    """An `AlertListRow`, then the two tie-breaks `_ORDER` names."""
+    return (
+        f"a.id AS id, a.source, a.kind, a.severity, a.title, a.client_id, c.name, "
+        f"a.due_date AS due_date, {EFFECTIVE_STATUS}, a.assignee, a.raised_at AS raised_at, "
+        f"{impact} AS impact, {STAKE_POINTS_SQL}, c.mrr_cents, {DAYS_LEFT_SQL}, "
+        f"{SEVERITY_RANK_SQL} AS severity_rank, a.due_date IS NULL AS no_due"
+    )
+
+
 _ROW_WIDTH = 15
 
 
 def _row(values: tuple) -> AlertListRow:
-    row = AlertListRow(*values)
+    row = AlertListRow(*values[:_ROW_WIDTH])
     return row._replace(due_date=_date(values[7]))
 
 
@@ -113,20 +133,46 @@ def list_matching(
     search: str = "",
     limit: int = LIST_LIMIT,
     offset: int = 0,
+    sources: tuple[str, ...] = SOURCES,
 ) -> list[AlertListRow]:
-    """Rows `offset` to `offset + limit` of the matching alerts, in the inbox's order."""
+    """Rows `offset` to `offset + limit` of the matching alerts, in the inbox's order. A source
+    known to hold no match can be left out of `sources`: read in order, a source without a
+    match is read whole before the merge knows it."""
+    if not sources:
+        return []
     params = dict(compiled.params) | {"limit": limit, "offset": offset}
     where = compiled.sql + _search(search, params)
+    columns = _row_columns(impact_column(conn, date.fromisoformat(params["today"])))
+    selects = [
+        f"SELECT {columns} FROM ({_ARMS[source]}) AS a LEFT JOIN client c "
+        f"ON c.id = a.client_id WHERE {where}"
+        for source in sources
+    ]
     rows = conn.execute(
-        f"SELECT {_ROW_COLUMNS} {_FROM} WHERE {where} {_ORDER} LIMIT :limit OFFSET :offset",
-        params,
+        f"{' UNION ALL '.join(selects)} {_ORDER} LIMIT :limit OFFSET :offset", params
     ).fetchall()
     return [_row(values) for values in rows]
 
 
+class SectionCount(NamedTuple):
+    """How many alerts a section shows, from each source."""
+
+    backend: int
+    local: int
+
+    @property
+    def total(self) -> int:
+        return self.backend + self.local
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The sources with a match: a page need not read the others."""
+        return tuple(s for s, n in zip(SOURCES, (self.backend, self.local), strict=True) if n)
+
+
 def section_counts(
     conn: sqlite3.Connection, sections: tuple[Section, ...], me: str | None, today: date
-) -> list[int]:
+) -> list[SectionCount]:
     """How many alerts each section shows (filters were checked when the sections were read),
     counted in one pass over the alerts: each section's count is a scan of them all."""
     if not sections:
@@ -141,8 +187,12 @@ def section_counts(
             (name if name == "today" else f"s{index}_{name}"): value
             for name, value in compiled.params.items()
         }
-        sums.append(f"coalesce(sum(CASE WHEN {sql} THEN 1 END), 0)")
-    return list(conn.execute(f"SELECT {', '.join(sums)} {_FROM}", params).fetchone())
+        sums += [
+            f"coalesce(sum(CASE WHEN a.source = '{source}' AND {sql} THEN 1 END), 0)"
+            for source in SOURCES
+        ]
+    values = conn.execute(f"SELECT {', '.join(sums)} {_FROM}", params).fetchone()
+    return [SectionCount(*values[i : i + 2]) for i in range(0, len(values), 2)]
 
 
 def section_count(
@@ -173,10 +223,12 @@ def section_page(
     search: str,
     offset: int,
     limit: int,
+    sources: tuple[str, ...] = SOURCES,
 ) -> list[AlertListRow]:
     """Rows `offset` to `offset + limit` of a section (with the search), in the inbox's order,
     for a table that pages: no section is cut at `LIST_LIMIT` this way."""
-    return list_matching(conn, compile_filter(section.filter, me, today), search, limit, offset)
+    compiled = compile_filter(section.filter, me, today)
+    return list_matching(conn, compiled, search, limit, offset, sources)
 
 
 def alert_source(conn: sqlite3.Connection, alert_id: str) -> str | None:
@@ -190,14 +242,14 @@ def alert_source(conn: sqlite3.Connection, alert_id: str) -> str | None:
 
 def alert_detail(conn: sqlite3.Connection, alert_id: str, today: date) -> AlertDetail | None:
     found = conn.execute(
-        f"SELECT {_ROW_COLUMNS}, a.rule, a.detail, a.fired_values, a.snoozed_until, "
+        f"SELECT {_row_columns(IMPACT_SQL)}, a.rule, a.detail, a.fired_values, a.snoozed_until, "
         f"c.health_score, c.health_reasons, c.crm_url {_FROM} WHERE a.id = :id",
         {"id": alert_id, "today": today.isoformat()},
     ).fetchone()
     if found is None:
         return None
-    row = _row(found[:_ROW_WIDTH])
-    rule, detail, fired, snoozed, score, reasons, crm_url = found[_ROW_WIDTH:]
+    row = _row(found)
+    rule, detail, fired, snoozed, score, reasons, crm_url = found[_ROW_WIDTH + 2 :]
     if row.source == "local":
         sql = (
             "SELECT author, text, created_at FROM local_alert_note WHERE alert_id = ? "

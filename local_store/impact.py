@@ -13,9 +13,18 @@ and weighed by severity:
 - severity weight: critical 3, warning 2, info 1.
 
 Everything here is SQL text over the inbox's alert rows `a` joined to their client `c`, with
-`:today` bound (every compiled filter binds it), so a table paging in SQL sorts by it:
-`ORDER BY {IMPACT_SQL} DESC`. Plain standard library: the inbox can be the first screen.
+`:today` bound (every compiled filter binds it). Computing it for every alert of a section to
+show the first page took up to 200 ms at 100,000 clients, so each alert's impact is also stored
+(`alert.impact`, `local_alert.impact`, indexed) for the day `impact_run` names, and the inbox
+walks that index. Stored impacts are forgotten by whatever changes what they are computed from
+(a synced page of clients, alerts or the partner) and computed again by `refresh_impact`: after
+each run of the signals, and by the console when the day is not the stored one. While they are
+out of date, readers compute them (`impact_column`). Plain standard library: the inbox can be
+the first screen.
 """
+
+import sqlite3
+from datetime import date
 
 RELATIONSHIP_POINTS = {"sourced": 5, "assisted": 3, "managed": 1}
 SEVERITY_WEIGHT = {"critical": 3, "warning": 2, "info": 1}
@@ -41,12 +50,45 @@ SEVERITY_SQL = (
 )
 IMPACT_SQL = f"round({STAKE_POINTS_SQL} * {URGENCY_SQL} * {SEVERITY_SQL}, 1)"
 """The sort key and the figure the inbox shows."""
-ORDER_BY_IMPACT = (
-    f"ORDER BY {IMPACT_SQL} DESC, "
-    "CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, "
-    "a.due_date IS NULL, a.due_date, a.raised_at DESC, a.id"
-)
-"""The inbox's default order: most at stake first; ties by severity, then deadline."""
+SEVERITY_RANK_SQL = "CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
+"""The first tie-break of the inbox's order: the more severe first."""
+
+IMPACT_TABLES = ("alert", "local_alert")
+
+
+def impact_is_current(conn: sqlite3.Connection, today: date) -> bool:
+    """Whether the stored impacts are today's."""
+    row = conn.execute("SELECT day FROM impact_run WHERE id = 1").fetchone()
+    return row is not None and row[0] == today.isoformat()
+
+
+def impact_column(conn: sqlite3.Connection, today: date) -> str:
+    """The impact of the row `a` as SQL: the stored column when it is today's, else computed."""
+    return "a.impact" if impact_is_current(conn, today) else IMPACT_SQL
+
+
+def forget_impact(conn: sqlite3.Connection) -> None:
+    """What the stored impacts depend on changed: readers compute them until the next refresh."""
+    conn.execute("DELETE FROM impact_run")
+
+
+def refresh_impact(conn: sqlite3.Connection, today: date) -> bool:
+    """Store every alert's impact for `today`, unless they are today's already; in the caller's
+    write transaction. About 0.7 s at 100,000 clients. Returns whether it ran."""
+    if impact_is_current(conn, today):
+        return False
+    for table in IMPACT_TABLES:
+        conn.execute(
+            f"UPDATE {table} AS a SET impact = coalesce("
+            f"(SELECT {IMPACT_SQL} FROM client c WHERE c.id = a.client_id), 0)",
+            {"today": today.isoformat()},
+        )
+    conn.execute(
+        "INSERT INTO impact_run (id, day) VALUES (1, ?) "
+        "ON CONFLICT(id) DO UPDATE SET day = excluded.day",
+        (today.isoformat(),),
+    )
+    return True
 
 
 def urgency(days_left: int | None) -> float:

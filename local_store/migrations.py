@@ -167,12 +167,34 @@ def _to_version_6(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_TO_VERSION_7 = (
+    # The inbox pages in the order of what is at stake (issue 14): each alert's impact is
+    # stored for the day in `impact_run` and walked by an index, instead of computed for every
+    # alert of a section to show its first page. The first run of the signals fills it.
+    "ALTER TABLE alert ADD COLUMN impact FLOAT DEFAULT '0' NOT NULL",
+    "CREATE INDEX IF NOT EXISTS ix_alert_impact ON alert (impact)",
+    "ALTER TABLE local_alert ADD COLUMN impact FLOAT DEFAULT '0' NOT NULL",
+    "CREATE INDEX IF NOT EXISTS ix_local_alert_impact ON local_alert (impact)",
+    """CREATE TABLE IF NOT EXISTS impact_run (
+    id INTEGER NOT NULL,
+    day VARCHAR NOT NULL,
+    PRIMARY KEY (id)
+)""",
+)
+
+
+def _to_version_7(conn: sqlite3.Connection) -> None:
+    for statement in _TO_VERSION_7:
+        conn.execute(statement)
+
+
 STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _to_version_2,
     2: _to_version_3,
     3: _to_version_4,
     4: _to_version_5,
     5: _to_version_6,
+    6: _to_version_7,
 }
 """STEPS[n] migrates schema version n to n + 1."""
 

@@ -19,9 +19,11 @@ CREATE_STATEMENTS: tuple[str, ...] = (
     assignee VARCHAR,
     snoozed_until DATE,
     changed_by VARCHAR,
+    impact FLOAT DEFAULT '0' NOT NULL,
     PRIMARY KEY (id)
 )""",
     """CREATE INDEX ix_alert_client_id ON alert (client_id)""",
+    """CREATE INDEX ix_alert_impact ON alert (impact)""",
     """CREATE INDEX ix_alert_status ON alert (status)""",
     """CREATE TABLE client (
     id VARCHAR NOT NULL,
@@ -91,6 +93,11 @@ CREATE_STATEMENTS: tuple[str, ...] = (
     PRIMARY KEY (id)
 )""",
     """CREATE INDEX ix_employee_email ON employee (email)""",
+    """CREATE TABLE impact_run (
+    id INTEGER NOT NULL,
+    day VARCHAR NOT NULL,
+    PRIMARY KEY (id)
+)""",
     """CREATE TABLE local_alert (
     id VARCHAR NOT NULL,
     client_id VARCHAR NOT NULL,
@@ -108,9 +115,11 @@ CREATE_STATEMENTS: tuple[str, ...] = (
     assignee VARCHAR,
     snoozed_until DATE,
     cleared BOOLEAN NOT NULL,
+    impact FLOAT DEFAULT '0' NOT NULL,
     PRIMARY KEY (id)
 )""",
     """CREATE INDEX ix_local_alert_client_id ON local_alert (client_id)""",
+    """CREATE INDEX ix_local_alert_impact ON local_alert (impact)""",
     """CREATE INDEX ix_local_alert_kind ON local_alert (kind)""",
     """CREATE INDEX ix_local_alert_status ON local_alert (status)""",
     """CREATE TABLE local_alert_note (

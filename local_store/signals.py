@@ -1,4 +1,5 @@
-"""Health scores and local alert rules, recomputed only where their inputs may have changed.
+"""Health scores, local alert rules and the stored impacts, recomputed only where their inputs
+may have changed.
 
 Both read every client, which takes seconds at 100,000 clients. A sync marks the clients whose
 rows it wrote in `dirty_client` (`writes.commit_page`), so after it only those are recomputed;
@@ -19,6 +20,7 @@ from local_store.activation import milestone_plan
 from local_store.alert_rules import apply_rules, rule_thresholds
 from local_store.database import write_transaction
 from local_store.health import health_weights, read_signals, write_health
+from local_store.impact import forget_impact, refresh_impact
 
 
 def _fingerprint(settings: Mapping[str, Any], today: date) -> str:
@@ -54,6 +56,7 @@ def refresh_signals(
         row = conn.execute("SELECT fingerprint FROM signals_run WHERE id = 1").fetchone()
         only_dirty = not data_changed and row is not None and row[0] == fingerprint
         if only_dirty and conn.execute("SELECT 1 FROM dirty_client LIMIT 1").fetchone() is None:
+            refresh_impact(conn, today)  # a synced page may have made them out of date
             return False
         clients = read_signals(conn, today, only_dirty=only_dirty, plan=milestone_plan(settings))
         write_health(conn, clients, settings, today)
@@ -64,4 +67,7 @@ def refresh_signals(
             "ON CONFLICT(id) DO UPDATE SET fingerprint = excluded.fingerprint",
             (fingerprint,),
         )
+        # The rules raised, changed or cleared local alerts: their impacts are computed again.
+        forget_impact(conn)
+        refresh_impact(conn, today)
     return True

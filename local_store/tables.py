@@ -196,6 +196,8 @@ class AlertRow(SQLModel, table=True):
     assignee: str | None
     snoozed_until: date | None
     changed_by: str | None = None  # who last triaged it, from a team server (schema 5)
+    impact: float = Field(default=0.0, index=True, sa_column_kwargs={"server_default": "0"})
+    """What is at stake, stored for the inbox's order (`local_store.impact`, schema 7)."""
 
 
 class NoteRow(SQLModel, table=True):
@@ -237,6 +239,8 @@ class LocalAlertRow(SQLModel, table=True):
     snoozed_until: date | None
     cleared: bool = False
     """The rule stopped firing (the alert was resolved by the rule, not by a person)."""
+    impact: float = Field(default=0.0, index=True, sa_column_kwargs={"server_default": "0"})
+    """What is at stake, stored for the inbox's order (`local_store.impact`, schema 7)."""
 
 
 class LocalAlertNoteRow(SQLModel, table=True):
@@ -323,6 +327,7 @@ class QuarantineRow(SQLModel, table=True):
 
 
 DERIVED_COLUMNS: dict[str, frozenset[str]] = {
+    "alert": frozenset({"impact"}),
     "client": frozenset({"products", "next_renewal_date", "health_score", "health_reasons"}),
 }
 """Columns the cache computes itself; a pull never writes them."""
@@ -364,6 +369,16 @@ class DirtyClientRow(SQLModel, table=True):
     __tablename__ = "dirty_client"
 
     client_id: str = Field(primary_key=True)
+
+
+class ImpactRunRow(SQLModel, table=True):
+    """The day the stored impacts (`alert.impact`, `local_alert.impact`) were computed for (one
+    row, no row while they are out of date): urgency moves with the date."""
+
+    __tablename__ = "impact_run"
+
+    id: int = Field(default=1, primary_key=True)
+    day: str
 
 
 class SignalsRunRow(SQLModel, table=True):

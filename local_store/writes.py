@@ -10,10 +10,13 @@ from json import JSONEncoder
 
 from local_store.database import write_transaction
 from local_store.health import client_scope
+from local_store.impact import forget_impact
 from local_store.schema import PULLED_TABLES
 
 ROLLUP_SOURCES = frozenset({"clients", "subscriptions", "renewals"})
 """Resources whose changes the clients table's derived columns depend on."""
+IMPACT_SOURCES = frozenset({"partner", "clients", "alerts"})
+"""Resources whose changes the stored impacts depend on (`local_store.impact`)."""
 
 CLIENT_COLUMN = {
     "clients": "id",
@@ -136,6 +139,8 @@ def commit_page(conn: sqlite3.Connection, page: PulledPage) -> None:
                 "VALUES (?, ?, ?, ?, ?)",
                 ((page.resource, q.record_id, q.reason, q.raw, received) for q in page.quarantined),
             )
+        if page.resource in IMPACT_SOURCES and (page.rows or page.deleted):
+            forget_impact(conn)
         owed = page.resource in ROLLUP_SOURCES and bool(page.rows or page.deleted)
         conn.execute(
             "UPDATE sync_state SET change_token = ?, rollups_owed = rollups_owed OR ? "

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import partial
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 from urllib.parse import urlparse
 
 from rich.text import Text
@@ -43,8 +43,10 @@ from console.widgets.virtual_table import (
 )
 from local_store.alert_filter import Section, inbox_sections
 from local_store.alerts import (
+    SOURCES,
     AlertDetail,
     AlertListRow,
+    SectionCount,
     alert_detail,
     section_count,
     section_counts,
@@ -52,6 +54,17 @@ from local_store.alerts import (
 )
 from local_store.health import SettingsError
 from local_store.queries import Employee, employees
+
+
+class SectionQuery(NamedTuple):
+    """What a section's table pages: the section, the search, the day, and the sources that
+    can hold a match (both until the section is counted)."""
+
+    section: Section
+    search: str
+    today: date
+    sources: tuple[str, ...]
+
 
 SEVERITY_TONES = {"critical": "error", "warning": "warning", "info": "muted"}
 
@@ -255,24 +268,22 @@ class InboxScreen(PartnerOpsScreen):
             generation: int,
             count: int | None,
             first_page: list[AlertListRow],
-            section: Section,
-            search: str,
-            today: date,
+            query: SectionQuery,
         ) -> None:
             super().__init__()
             self.generation = generation
             self.count = count
             """None while it is being counted (`Counted` follows)."""
             self.first_page = first_page
-            self.section = section
-            self.search = search
-            self.today = today
+            self.query = query
 
     class Counted(Message):
         """The section's count, and every section's when they were read, after its first page
         (a count reads every alert; the page, 100 rows)."""
 
-        def __init__(self, generation: int, count: int | None, counts: list[int] | None) -> None:
+        def __init__(
+            self, generation: int, count: int | None, counts: list[SectionCount] | None
+        ) -> None:
             super().__init__()
             self.generation = generation
             self.count = count
@@ -301,7 +312,7 @@ class InboxScreen(PartnerOpsScreen):
         self._generation = 0
         self._count: int | None = 0
         self._keep_alert: str | None = None
-        self._section_counts: list[int] | None = None
+        self._section_counts: list[SectionCount] | None = None
         """Every section's count (without the search) until the data changes."""
         self._sections_asked = False
         """A worker was asked for `_section_counts` since the data last changed."""
@@ -384,7 +395,8 @@ class InboxScreen(PartnerOpsScreen):
             self._section_counts = None
             self._sections_asked = False
         counts = self._section_counts
-        known = counts[self.section_index] if counts is not None and not self.search else None
+        counted = counts[self.section_index] if counts is not None else None
+        known = counted.total if counted is not None and not self.search else None
         # One worker counts the sections (keys pressed fast start many): the others count
         # their own section, if they must.
         count_sections = counts is None and not self._sections_asked
@@ -393,8 +405,13 @@ class InboxScreen(PartnerOpsScreen):
             self._generation,
             self.sections if count_sections else (),
             self.section_index,
-            self.search,
-            self.today,
+            # A search narrows the section: a source without a match in it has none either.
+            SectionQuery(
+                self.sections[self.section_index],
+                self.search,
+                self.today,
+                counted.sources if counted is not None else SOURCES,
+            ),
             known,
             # Keeping the cursor on an alert looks for it beyond the first page: count first.
             count_first=self._keep_alert is not None,
@@ -408,43 +425,43 @@ class InboxScreen(PartnerOpsScreen):
         generation: int,
         sections: tuple[Section, ...],
         index: int,
-        search: str,
-        today: date,
+        query: SectionQuery,
         known: int | None,
         *,
         count_first: bool,
     ) -> None:
-        section = self.sections[index]
+        section, search, today = query.section, query.search, query.today
         with self.console_app.cache.borrow() as conn:
-            first_page = section_page(conn, section, self.me, today, search, 0, PAGE_SIZE)
+            first_page = self._page(conn, query, 0, PAGE_SIZE)
             # A first page shorter than a page is every row: its count is known at once.
             count = known
             if count is None and len(first_page) < PAGE_SIZE:
                 count = len(first_page)
             if not count_first:
-                self.post_message(
-                    self.Loaded(generation, count, first_page, section, search, today)
-                )
+                self.post_message(self.Loaded(generation, count, first_page, query))
                 if count is not None and not sections:
                     return
             counts = section_counts(conn, sections, self.me, today) if sections else None
             if count is None:
                 if counts is not None and not search:
-                    count = counts[index]
+                    count = counts[index].total
                 else:
                     count = section_count(conn, section, self.me, today, search)
         if count_first:
-            self.post_message(self.Loaded(generation, count, first_page, section, search, today))
+            self.post_message(self.Loaded(generation, count, first_page, query))
         self.post_message(self.Counted(generation, count, counts))
 
-    def _fetch_page(
-        self, section: Section, search: str, today: date, offset: int, limit: int
-    ) -> Sequence[AlertListRow]:
+    def _page(
+        self, conn: sqlite3.Connection, query: SectionQuery, offset: int, limit: int
+    ) -> list[AlertListRow]:
+        return section_page(
+            conn, query.section, self.me, query.today, query.search, offset, limit, query.sources
+        )
+
+    def _fetch_page(self, query: SectionQuery, offset: int, limit: int) -> Sequence[AlertListRow]:
         # On the UI thread, while drawing: one page of the section in SQL.
         conn = self.console_app.cache.ui
-        return self.page_or_nothing(
-            lambda: section_page(conn, section, self.me, today, search, offset, limit)
-        )
+        return self.page_or_nothing(lambda: self._page(conn, query, offset, limit))
 
     def _show_section_counts(self) -> None:
         options = self.query_one("#inbox-sections", OptionList)
@@ -454,7 +471,7 @@ class InboxScreen(PartnerOpsScreen):
             return  # being counted again: the prompts follow the counts
         counts = zip(self.sections, self._section_counts, strict=True)
         for index, (section, count) in enumerate(counts):
-            prompt = section_prompt(section.name, count, name_width)
+            prompt = section_prompt(section.name, count.total, name_width)
             options.replace_option_prompt_at_index(index, prompt)
 
     def on_resize(self) -> None:
@@ -471,7 +488,7 @@ class InboxScreen(PartnerOpsScreen):
         previous = table.cursor_row
         table.show(
             count,
-            partial(self._fetch_page, message.section, message.search, message.today),
+            partial(self._fetch_page, message.query),
             message.first_page,
         )
         if keep is not None:

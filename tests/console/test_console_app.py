@@ -19,6 +19,8 @@ from console_fixtures import (
 from pilot_helpers import settle
 from rich.console import Console
 from textual.content import Content
+from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static
 
 from console.app import PartnerOpsApp
@@ -31,6 +33,7 @@ from console.screens.tier import TierScreen
 from console.status import SyncFinished, SyncProgress
 from console.widgets.client_table import ClientTable
 from local_store.database import connect, open_cache
+from local_store.impact import impact_is_current
 from sync.profile import Profile
 
 SIZE = (160, 48)
@@ -689,3 +692,49 @@ async def test_a_link_nothing_can_open_is_shown_and_copied(
 def test_screen_titles_named_by_the_app_match_the_screens() -> None:
     for mode, title in PartnerOpsApp.SCREEN_TITLES.items():
         assert title == type(PartnerOpsApp.MODES[mode]()).SCREEN_TITLE
+
+
+async def built_ahead(pilot: Pilot) -> dict[str, Screen]:
+    """Each mode's screen once the app has built them all ahead (`_screen_stacks` is the
+    private name tests/console/test_textual_private_api.py checks)."""
+    app = pilot.app
+    for _ in range(200):
+        await settle(pilot)
+        if len(app._screen_stacks) == len(app.MODES):
+            return {mode: stack[0] for mode, stack in app._screen_stacks.items()}
+        await pilot.pause(0.05)
+    raise AssertionError(f"only {sorted(app._screen_stacks)} were built")
+
+
+async def test_every_screen_is_built_ahead_and_its_first_visit_shows_it_as_built(
+    portfolio_profile: Profile,
+) -> None:
+    app = make_app(portfolio_profile, start_screen="clients")
+    async with app.run_test(size=SIZE) as pilot:
+        screens = await built_ahead(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        inbox = screens["inbox"]
+        assert isinstance(inbox, InboxScreen) and not inbox.is_current
+        # Built and read while hidden: its first page is there before the first visit.
+        assert inbox.table.row_count > 0
+        for key, mode in (("1", "inbox"), ("3", "renewals"), ("4", "tier"), ("5", "team")):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.screen is screens[mode]
+        await pilot.press("1")
+        await settle(pilot)
+        assert app.screen is inbox and inbox.table.row_count > 0
+
+
+async def test_the_console_stores_the_inbox_impacts_for_its_day(
+    portfolio_profile: Profile, portfolio_cache: Path
+) -> None:
+    # The portfolio was synced on the wall clock's day; the app's day is FIXED_NOW's.
+    today = FIXED_NOW.astimezone().date()
+    conn = connect(portfolio_cache)
+    assert not impact_is_current(conn, today)
+    app = make_app(portfolio_profile, start_screen="inbox")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert impact_is_current(conn, today)
+    conn.close()

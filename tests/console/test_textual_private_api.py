@@ -90,3 +90,14 @@ def test_footer_key_is_where_key_footer_presets_compact() -> None:
     assert 'set_class(compact, "-compact")' in inspect.getsource(FooterKey._watch_compact)
     assert "data_bind(compact=Footer.compact)" in inspect.getsource(Footer.compose)
     assert "self._reactive_connect[name] = " in inspect.getsource(DOMNode.data_bind)
+
+
+def test_modes_are_built_by_init_mode_into_screen_stacks_with_a_css_count() -> None:
+    # console/app.py `_build_next_screen_ahead` builds a mode as `switch_mode` would, then marks
+    # it styled; if `switch_mode` stops building through `_init_mode` or stops comparing the
+    # counts, building ahead must be redone.
+    source = inspect.getsource(App.switch_mode)
+    assert "self._init_mode(mode)" in source
+    assert "if mode not in self._screen_stacks" in source
+    assert "self.screen._css_update_count != self._css_update_count" in source
+    assert "screen._css_update_count != self._css_update_count" in inspect.getsource(App._init_mode)

@@ -132,7 +132,11 @@ def test_sections_default_per_archetype_and_counts(conn: sqlite3.Connection) -> 
     sections = inbox_sections({}, "value_driver")
     assert sections == ARCHETYPE_SECTIONS["value_driver"]
     # Renewals, engagement at risk (not the steady Low one: info), expansion; the catch-alls.
-    assert section_counts(conn, sections, ME, TODAY) == [1, 0, 0, 2, 4]
+    counts = section_counts(conn, sections, ME, TODAY)
+    assert [count.total for count in counts] == [1, 0, 0, 2, 4]
+    # The renewal is a backend alert: its section's pages need not read the local ones.
+    assert counts[0].sources == ("backend",)
+    assert counts[1].sources == ()
     assert [s.beyond for s in sections] == [False, False, False, True, True]
     assert inbox_sections({}, "implementer")[0].name == "My setup issues"
     assert inbox_sections({}, "deal_closer")[0].filter.startswith("mine and ")
@@ -147,7 +151,7 @@ def test_a_profile_without_a_user_gets_every_clients_sections(conn: sqlite3.Conn
         "Everything open",
     ]
     assert all("mine" not in s.filter for s in sections)
-    assert section_counts(conn, sections, None, TODAY) == [1, 0, 0, 4]
+    assert [count.total for count in section_counts(conn, sections, None, TODAY)] == [1, 0, 0, 4]
 
 
 def test_sections_from_the_config() -> None:
