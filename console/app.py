@@ -1,8 +1,9 @@
 """The Partner Ops Console TUI.
 
-Screens are Textual modes, created on first visit. Everything shown comes from the local
-cache through `local_store.queries`; the header's data is re-read every 30 seconds, each read
-chained from the end of the last.
+Screens are Textual modes: the first is built before the first paint, the others one by one
+after it (`_build_next_screen_ahead`), so a first visit shows a screen already built.
+Everything shown comes from the local cache through `local_store.queries`; the header's data is
+re-read every 30 seconds, each read chained from the end of the last.
 
 A background sync runs in a worker, which must not touch widgets: it reports through messages
 posted to the app: `SyncProgress` while it runs and `SyncFinished` at the end. The header shows
@@ -11,6 +12,7 @@ them, and `SyncFinished` makes every screen re-read the cache.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -67,7 +69,7 @@ SCREEN_MODULES: dict[str, tuple[str, str]] = {
     "tier": ("console.screens.tier", "TierScreen"),
     "team": ("console.screens.team", "TeamScreen"),
 }
-"""Each mode's screen, imported on its first visit: importing all five before the first
+"""Each mode's screen, imported when it is built: importing all five before the first
 paint cost more than the bare Textual app takes to paint."""
 
 
@@ -262,7 +264,15 @@ class PartnerOpsApp(App[None]):
         # screen was styled with the current stylesheet, which `switch_mode` would otherwise
         # apply again to every screen built so far.
         ahead = next((mode for mode in AHEAD_ORDER if mode not in self._screen_stacks), None)
-        if ahead is None or not self.is_running:
+        if not self.is_running:
+            return
+        if ahead is None:
+            # What was built is here to stay: a full collection now, while nobody waits, and
+            # not at a key press (one took ~100 ms of a first visit). `open_tui` froze what
+            # the app was built from; the screens join it, out of every later collection.
+            gc.collect()
+            if gc.get_freeze_count():
+                gc.freeze()
             return
         self._init_mode(ahead)
         self._screen_stacks[ahead][0]._css_update_count = self._css_update_count

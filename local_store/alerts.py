@@ -20,33 +20,35 @@ from local_store.impact import (
     IMPACT_SQL,
     SEVERITY_RANK_SQL,
     STAKE_POINTS_SQL,
-    impact_column,
+    impact_is_current,
 )
 
 LIST_LIMIT = 1000
 """Rows a section lists at most; the count says how many match, and search narrows."""
 
 SOURCES = ("backend", "local")
+_TABLES = {"backend": "alert", "local": "local_alert"}
 _ARMS = {
     "backend": """
 SELECT id, 'backend' AS source, NULL AS rule, kind, severity, title, detail, client_id,
        raised_at, due_date, status, assignee, snoozed_until, NULL AS fired_values, impact
-FROM alert
+FROM alert{hint}
 """,
     "local": """
 SELECT id, 'local' AS source, rule, kind, severity, title, detail, client_id, raised_at,
        due_date, status, assignee, snoozed_until, fired_values, impact
-FROM local_alert
+FROM local_alert{hint}
 """,
 }
-"""Each source's alerts, with the columns of both."""
-ALERTS = "UNION ALL".join(_ARMS.values())
+"""Each source's alerts, with the columns of both; `hint` may name the index to read."""
+ALERTS = "UNION ALL".join(arm.format(hint="") for arm in _ARMS.values())
 """Every alert the inbox lists, backend and local."""
 _FROM = f"FROM ({ALERTS}) AS a LEFT JOIN client c ON c.id = a.client_id"
 _ORDER = "ORDER BY impact DESC, severity_rank, no_due, due_date, raised_at DESC, id"
 """The inbox's order: most at stake first; ties by severity, then deadline. Over the names of
-`_row_columns`: each source is read in this order (the stored impact through its index) and
-SQLite merges the two, so a page reads about as many rows as it shows."""
+`_row_columns`: each source is read in this order and SQLite merges the two."""
+PAGE_ROWS = 100
+"""The rows a table asks for at once (console.widgets.virtual_table.PAGE_SIZE)."""
 
 
 class AlertListRow(NamedTuple):
@@ -121,6 +123,34 @@ def _search(text: str, params: dict[str, Any]) -> str:
     )
 
 
+class SourceCount(NamedTuple):
+    """A section's alerts from one source, and what reading a page of them costs."""
+
+    matches: int
+    alerts: int
+    """Every alert of the source: a walk along the impact index reads about
+    `PAGE_ROWS × alerts / matches` of them for a page."""
+    of_kind: int
+    """The alerts of the section's kinds (every alert without a `kind:` term): what a read
+    through the kind index reads, before sorting them."""
+
+    def walk_impact(self) -> bool:
+        """Whether walking the impact index reads fewer rows than the kind index would."""
+        return PAGE_ROWS * self.alerts < self.of_kind * self.matches
+
+
+class SectionCount(NamedTuple):
+    backend: SourceCount
+    local: SourceCount
+
+    @property
+    def total(self) -> int:
+        return self.backend.matches + self.local.matches
+
+    def of(self, source: str) -> SourceCount:
+        return self.backend if source == "backend" else self.local
+
+
 def count_matching(conn: sqlite3.Connection, compiled: CompiledFilter, search: str = "") -> int:
     params = dict(compiled.params)
     where = compiled.sql + _search(search, params)
@@ -133,41 +163,32 @@ def list_matching(
     search: str = "",
     limit: int = LIST_LIMIT,
     offset: int = 0,
-    sources: tuple[str, ...] = SOURCES,
+    counted: SectionCount | None = None,
 ) -> list[AlertListRow]:
-    """Rows `offset` to `offset + limit` of the matching alerts, in the inbox's order. A source
-    known to hold no match can be left out of `sources`: read in order, a source without a
-    match is read whole before the merge knows it."""
-    if not sources:
-        return []
+    """Rows `offset` to `offset + limit` of the matching alerts, in the inbox's order. With the
+    matches `counted` (without the search, which only narrows them), a source without one is
+    not read, and each source is read the way that finds a page soonest."""
     params = dict(compiled.params) | {"limit": limit, "offset": offset}
     where = compiled.sql + _search(search, params)
-    columns = _row_columns(impact_column(conn, date.fromisoformat(params["today"])))
-    selects = [
-        f"SELECT {columns} FROM ({_ARMS[source]}) AS a LEFT JOIN client c "
-        f"ON c.id = a.client_id WHERE {where}"
-        for source in sources
-    ]
+    stored = impact_is_current(conn, date.fromisoformat(params["today"]))
+    columns = _row_columns("a.impact" if stored else IMPACT_SQL)
+    selects = []
+    for source in SOURCES:
+        if counted is not None and counted.of(source).matches == 0:
+            continue
+        # Else SQLite chooses: a rare kind through its kind's index, sorted.
+        walk = stored and counted is not None and counted.of(source).walk_impact()
+        hint = f" INDEXED BY ix_{_TABLES[source]}_impact" if walk else ""
+        selects.append(
+            f"SELECT {columns} FROM ({_ARMS[source].format(hint=hint)}) AS a "
+            f"LEFT JOIN client c ON c.id = a.client_id WHERE {where}"
+        )
+    if not selects:
+        return []
     rows = conn.execute(
         f"{' UNION ALL '.join(selects)} {_ORDER} LIMIT :limit OFFSET :offset", params
     ).fetchall()
     return [_row(values) for values in rows]
-
-
-class SectionCount(NamedTuple):
-    """How many alerts a section shows, from each source."""
-
-    backend: int
-    local: int
-
-    @property
-    def total(self) -> int:
-        return self.backend + self.local
-
-    @property
-    def sources(self) -> tuple[str, ...]:
-        """The sources with a match: a page need not read the others."""
-        return tuple(s for s, n in zip(SOURCES, (self.backend, self.local), strict=True) if n)
 
 
 def section_counts(
@@ -178,21 +199,30 @@ def section_counts(
     if not sections:
         return []
     params: dict[str, Any] = {}
-    sums = []
+    sums = [f"count(CASE WHEN a.source = '{source}' THEN 1 END)" for source in SOURCES]
     for index, section in enumerate(sections):
         compiled = compile_filter(section.filter, me, today)
-        # Each filter names its parameters p0, p1…: prefixed, the filters share one query.
-        sql = re.sub(r":(p\d+)\b", rf":s{index}_\1", compiled.sql)
         params |= {
             (name if name == "today" else f"s{index}_{name}"): value
             for name, value in compiled.params.items()
         }
-        sums += [
-            f"coalesce(sum(CASE WHEN a.source = '{source}' AND {sql} THEN 1 END), 0)"
-            for source in SOURCES
-        ]
+        for sql in (compiled.sql, compiled.kind_sql or "1"):
+            # Each filter names its parameters p0, p1…: prefixed, the filters share one query.
+            sql = re.sub(r":(p\d+)\b", rf":s{index}_\1", sql)
+            sums += [
+                f"count(CASE WHEN a.source = '{source}' AND {sql} THEN 1 END)" for source in SOURCES
+            ]
     values = conn.execute(f"SELECT {', '.join(sums)} {_FROM}", params).fetchone()
-    return [SectionCount(*values[i : i + 2]) for i in range(0, len(values), 2)]
+    alerts, counts = values[:2], values[2:]
+    return [
+        SectionCount(
+            *(
+                SourceCount(counts[at + i], alerts[i], counts[at + 2 + i])
+                for i in range(len(SOURCES))
+            )
+        )
+        for at in range(0, len(counts), 4)
+    ]
 
 
 def section_count(
@@ -223,12 +253,12 @@ def section_page(
     search: str,
     offset: int,
     limit: int,
-    sources: tuple[str, ...] = SOURCES,
+    counted: SectionCount | None = None,
 ) -> list[AlertListRow]:
     """Rows `offset` to `offset + limit` of a section (with the search), in the inbox's order,
     for a table that pages: no section is cut at `LIST_LIMIT` this way."""
     compiled = compile_filter(section.filter, me, today)
-    return list_matching(conn, compiled, search, limit, offset, sources)
+    return list_matching(conn, compiled, search, limit, offset, counted)
 
 
 def alert_source(conn: sqlite3.Connection, alert_id: str) -> str | None:

@@ -19,7 +19,7 @@ show the first page took up to 200 ms at 100,000 clients, so each alert's impact
 walks that index. Stored impacts are forgotten by whatever changes what they are computed from
 (a synced page of clients, alerts or the partner) and computed again by `refresh_impact`: after
 each run of the signals, and by the console when the day is not the stored one. While they are
-out of date, readers compute them (`impact_column`). Plain standard library: the inbox can be
+out of date, readers compute them. Plain standard library: the inbox can be
 the first screen.
 """
 
@@ -60,11 +60,6 @@ def impact_is_current(conn: sqlite3.Connection, today: date) -> bool:
     """Whether the stored impacts are today's."""
     row = conn.execute("SELECT day FROM impact_run WHERE id = 1").fetchone()
     return row is not None and row[0] == today.isoformat()
-
-
-def impact_column(conn: sqlite3.Connection, today: date) -> str:
-    """The impact of the row `a` as SQL: the stored column when it is today's, else computed."""
-    return "a.impact" if impact_is_current(conn, today) else IMPACT_SQL
 
 
 def forget_impact(conn: sqlite3.Connection) -> None:

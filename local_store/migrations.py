@@ -175,6 +175,11 @@ _TO_VERSION_7 = (
     "CREATE INDEX IF NOT EXISTS ix_alert_impact ON alert (impact)",
     "ALTER TABLE local_alert ADD COLUMN impact FLOAT DEFAULT '0' NOT NULL",
     "CREATE INDEX IF NOT EXISTS ix_local_alert_impact ON local_alert (impact)",
+    # A kind's alerts in that order too: a section of a rare kind need not walk them all.
+    "CREATE INDEX IF NOT EXISTS ix_alert_kind_impact ON alert (kind COLLATE NOCASE, impact)",
+    "DROP INDEX IF EXISTS ix_local_alert_kind",
+    "CREATE INDEX IF NOT EXISTS ix_local_alert_kind_impact "
+    "ON local_alert (kind COLLATE NOCASE, impact)",
     """CREATE TABLE IF NOT EXISTS impact_run (
     id INTEGER NOT NULL,
     day VARCHAR NOT NULL,

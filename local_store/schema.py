@@ -24,6 +24,7 @@ CREATE_STATEMENTS: tuple[str, ...] = (
 )""",
     """CREATE INDEX ix_alert_client_id ON alert (client_id)""",
     """CREATE INDEX ix_alert_impact ON alert (impact)""",
+    """CREATE INDEX ix_alert_kind_impact ON alert (kind COLLATE NOCASE, impact)""",
     """CREATE INDEX ix_alert_status ON alert (status)""",
     """CREATE TABLE client (
     id VARCHAR NOT NULL,
@@ -120,7 +121,7 @@ CREATE_STATEMENTS: tuple[str, ...] = (
 )""",
     """CREATE INDEX ix_local_alert_client_id ON local_alert (client_id)""",
     """CREATE INDEX ix_local_alert_impact ON local_alert (impact)""",
-    """CREATE INDEX ix_local_alert_kind ON local_alert (kind)""",
+    """CREATE INDEX ix_local_alert_kind_impact ON local_alert (kind COLLATE NOCASE, impact)""",
     """CREATE INDEX ix_local_alert_status ON local_alert (status)""",
     """CREATE TABLE local_alert_note (
     id VARCHAR NOT NULL,

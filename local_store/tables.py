@@ -182,6 +182,9 @@ class CreditEventRow(SQLModel, table=True):
 
 class AlertRow(SQLModel, table=True):
     __tablename__ = "alert"
+    # The inbox finds a kind's alerts (`kind:` compiles to a LIKE on a prefix, NOCASE) in the
+    # order of what is at stake.
+    __table_args__ = (Index("ix_alert_kind_impact", text("kind COLLATE NOCASE"), "impact"),)
 
     id: str = Field(primary_key=True)
     version: int
@@ -220,11 +223,12 @@ class LocalAlertRow(SQLModel, table=True):
     """
 
     __tablename__ = "local_alert"
+    __table_args__ = (Index("ix_local_alert_kind_impact", text("kind COLLATE NOCASE"), "impact"),)
 
     id: str = Field(primary_key=True)  # local:<rule>:<client_id>
     client_id: str = Field(index=True)
     rule: str
-    kind: str = Field(index=True)
+    kind: str
     severity: str
     title: str
     detail: str

@@ -43,7 +43,6 @@ from console.widgets.virtual_table import (
 )
 from local_store.alert_filter import Section, inbox_sections
 from local_store.alerts import (
-    SOURCES,
     AlertDetail,
     AlertListRow,
     SectionCount,
@@ -57,13 +56,13 @@ from local_store.queries import Employee, employees
 
 
 class SectionQuery(NamedTuple):
-    """What a section's table pages: the section, the search, the day, and the sources that
-    can hold a match (both until the section is counted)."""
+    """What a section's table pages: the section, the search, the day, and the section's
+    matches per source once counted."""
 
     section: Section
     search: str
     today: date
-    sources: tuple[str, ...]
+    counted: SectionCount | None
 
 
 SEVERITY_TONES = {"critical": "error", "warning": "warning", "info": "muted"}
@@ -405,13 +404,7 @@ class InboxScreen(PartnerOpsScreen):
             self._generation,
             self.sections if count_sections else (),
             self.section_index,
-            # A search narrows the section: a source without a match in it has none either.
-            SectionQuery(
-                self.sections[self.section_index],
-                self.search,
-                self.today,
-                counted.sources if counted is not None else SOURCES,
-            ),
+            SectionQuery(self.sections[self.section_index], self.search, self.today, counted),
             known,
             # Keeping the cursor on an alert looks for it beyond the first page: count first.
             count_first=self._keep_alert is not None,
@@ -455,7 +448,7 @@ class InboxScreen(PartnerOpsScreen):
         self, conn: sqlite3.Connection, query: SectionQuery, offset: int, limit: int
     ) -> list[AlertListRow]:
         return section_page(
-            conn, query.section, self.me, query.today, query.search, offset, limit, query.sources
+            conn, query.section, self.me, query.today, query.search, offset, limit, query.counted
         )
 
     def _fetch_page(self, query: SectionQuery, offset: int, limit: int) -> Sequence[AlertListRow]:

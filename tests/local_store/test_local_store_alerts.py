@@ -18,7 +18,13 @@ from local_store.alert_filter import (
     inbox_sections,
 )
 from local_store.alert_rules import evaluate_rules
-from local_store.alerts import alert_detail, section_counts, section_rows
+from local_store.alerts import (
+    SectionCount,
+    SourceCount,
+    alert_detail,
+    section_counts,
+    section_rows,
+)
 from local_store.health import SettingsError, refresh_health
 
 ME = "ana@partner.test"
@@ -135,8 +141,9 @@ def test_sections_default_per_archetype_and_counts(conn: sqlite3.Connection) -> 
     counts = section_counts(conn, sections, ME, TODAY)
     assert [count.total for count in counts] == [1, 0, 0, 2, 4]
     # The renewal is a backend alert: its section's pages need not read the local ones.
-    assert counts[0].sources == ("backend",)
-    assert counts[1].sources == ()
+    # Two backend and two local alerts; one renewal among the first, none among the others.
+    assert counts[0] == SectionCount(SourceCount(1, 2, 2), SourceCount(0, 2, 0))
+    assert (counts[3].backend.matches, counts[3].local.matches) == (1, 1)
     assert [s.beyond for s in sections] == [False, False, False, True, True]
     assert inbox_sections({}, "implementer")[0].name == "My setup issues"
     assert inbox_sections({}, "deal_closer")[0].filter.startswith("mine and ")

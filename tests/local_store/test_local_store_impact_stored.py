@@ -14,8 +14,8 @@ import pytest
 
 from backend.server import start_in_thread
 from backend.store import Store
-from local_store import writes
-from local_store.alert_filter import ARCHETYPE_SECTIONS, compile_filter
+from local_store import alerts, writes
+from local_store.alert_filter import ARCHETYPE_SECTIONS, Section, compile_filter
 from local_store.alerts import AlertListRow, list_matching
 from local_store.database import write_transaction
 from local_store.impact import forget_impact, impact_is_current, refresh_impact
@@ -72,15 +72,23 @@ def test_stored_and_computed_impacts_list_the_same_alerts_in_the_same_order(
     assert len(listing(portfolio, "")) > 100
 
 
-def test_a_page_starts_anywhere_and_a_source_can_be_left_out(
-    portfolio: sqlite3.Connection,
+@pytest.mark.parametrize("page", [0, 10**9], ids=["along-the-impact-index", "as-sqlite-chooses"])
+def test_counted_sections_read_each_source_their_own_way_to_the_same_rows(
+    portfolio: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch, page: int
 ) -> None:
-    compiled = compile_filter("", None, DAY)
-    every = list_matching(portfolio, compiled, limit=100_000)
-    assert list_matching(portfolio, compiled, limit=7, offset=40) == every[40:47]
-    local = list_matching(portfolio, compiled, limit=100_000, sources=("local",))
-    assert local == [row for row in every if row.source == "local"]
-    assert list_matching(portfolio, compiled, sources=()) == []
+    monkeypatch.setattr(alerts, "PAGE_ROWS", page)
+    me = portfolio.execute("SELECT email FROM employee ORDER BY email LIMIT 1").fetchone()[0]
+    sections = tuple(Section(text, text) for text in FILTERS)
+    counts = alerts.section_counts(portfolio, sections, me, DAY)
+    assert any(count.backend.matches == 0 < count.local.matches for count in counts)
+    for section, counted in zip(sections, counts, strict=True):
+        compiled = compile_filter(section.filter, me, DAY)
+        for search in ("", "re"):
+            every = list_matching(portfolio, compiled, search, limit=100_000)
+            counted_rows = list_matching(portfolio, compiled, search, 100_000, 0, counted)
+            assert counted_rows == every, (section.filter, search, counted)
+            page = list_matching(portfolio, compiled, search, 7, 3, counted)
+            assert page == every[3:10], (section.filter, search, counted)
 
 
 def top_row(conn: sqlite3.Connection) -> AlertListRow:
