@@ -17,6 +17,7 @@ import importlib
 import sqlite3
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, ClassVar
@@ -255,17 +256,22 @@ class PartnerOpsApp(App[None]):
             # After the first paint: the cache is on screen while the sync catches up.
             self._sync_timer = self.set_timer(STARTUP_SYNC_DELAY_SECONDS, self.start_sync)
 
-    def _build_next_screen_ahead(self) -> None:
-        """Build and style the next screen not yet built, without showing it, then chain the
-        next. A first visit cost 200-700 ms at 100,000 clients, most of it Textual composing
-        and styling the screen; built ahead, it is shown like a revisit."""
+    def _build_next_screen_ahead(self, built: Screen | None = None) -> None:
+        """Lay out and draw the screen built at the last call, build and style the next one,
+        all without showing them, and chain the next call. A first visit cost 200-700 ms at
+        100,000 clients, most of it Textual composing, styling, laying out and drawing the
+        screen; done ahead, a first visit is a repaint like a revisit."""
         # Private Textual (pinned; tests/console/test_textual_private_api.py): `_init_mode` is
         # what `switch_mode` runs for a mode it has not built; `_css_update_count` says the
         # screen was styled with the current stylesheet, which `switch_mode` would otherwise
-        # apply again to every screen built so far.
-        ahead = next((mode for mode in AHEAD_ORDER if mode not in self._screen_stacks), None)
+        # apply again to every screen built so far; `_refresh_layout` and the compositor's
+        # `render_update` are what a shown screen runs to lay out and draw itself.
         if not self.is_running:
             return
+        if built is not None and built.is_mounted and not built.is_current:
+            built._refresh_layout(self.size)
+            built._compositor.render_update(full=True)
+        ahead = next((mode for mode in AHEAD_ORDER if mode not in self._screen_stacks), None)
         if ahead is None:
             # What was built is here to stay: a full collection now, while nobody waits, and
             # not at a key press (one took ~100 ms of a first visit). `open_tui` froze what
@@ -275,8 +281,9 @@ class PartnerOpsApp(App[None]):
                 gc.freeze()
             return
         self._init_mode(ahead)
-        self._screen_stacks[ahead][0]._css_update_count = self._css_update_count
-        self.set_timer(AHEAD_PAUSE_SECONDS, self._build_next_screen_ahead)
+        screen = self._screen_stacks[ahead][0]
+        screen._css_update_count = self._css_update_count
+        self.set_timer(AHEAD_PAUSE_SECONDS, partial(self._build_next_screen_ahead, screen))
 
     def on_unmount(self) -> None:
         self.cache.close()

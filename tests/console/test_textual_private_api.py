@@ -101,3 +101,13 @@ def test_modes_are_built_by_init_mode_into_screen_stacks_with_a_css_count() -> N
     assert "if mode not in self._screen_stacks" in source
     assert "self.screen._css_update_count != self._css_update_count" in source
     assert "screen._css_update_count != self._css_update_count" in inspect.getsource(App._init_mode)
+
+
+def test_a_screen_lays_out_and_draws_itself_as_building_ahead_calls_it() -> None:
+    # console/app.py `_build_next_screen_ahead` lays out and draws a hidden screen once.
+    from textual._compositor import Compositor
+    from textual.screen import Screen
+
+    assert list(inspect.signature(Screen._refresh_layout).parameters) == ["self", "size", "scroll"]
+    assert "full" in inspect.signature(Compositor.render_update).parameters
+    assert "self._compositor.render_update(" in inspect.getsource(Screen._compositor_refresh)
