@@ -14,15 +14,11 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from synced_cache import synced_cache
 
-from backend.server import start_in_thread
-from backend.store import Store
 from local_store.activation import client_activation
 from local_store.alert_filter import ARCHETYPE_SECTIONS, compile_filter
 from local_store.alerts import count_matching, list_matching
-from local_store.signals import refresh_signals
-from sync.engine import run_sync
-from sync.profile import Profile
 
 DAY = date(2026, 11, 23)
 DAYS_WORK = 50
@@ -43,18 +39,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connection]:
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    store = Store.generate(2000, seed=7, today=DAY)
-    with start_in_thread(store) as server:
-        run_sync(
-            Profile(
-                name="d", cache_path=path, backend_url=server.url, token=store.partners[0].token
-            )
-        )
-    conn = sqlite3.connect(path)
-    conn.isolation_level = None
-    # The sync scored and evaluated on the wall clock's day: once more on the portfolio's.
-    refresh_signals(conn, {}, data_changed=True, today=DAY)
+    conn = synced_cache(tmp_path_factory.mktemp("demo") / "demo.sqlite3", 2000, seed=7, day=DAY)
     yield conn
     conn.close()
 

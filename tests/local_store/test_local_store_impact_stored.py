@@ -11,17 +11,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from synced_cache import synced_cache
 
-from backend.server import start_in_thread
-from backend.store import Store
 from local_store import alerts, writes
 from local_store.alert_filter import ARCHETYPE_SECTIONS, Section, compile_filter
 from local_store.alerts import AlertListRow, list_matching
 from local_store.database import write_transaction
 from local_store.impact import forget_impact, impact_is_current, refresh_impact
 from local_store.signals import refresh_signals
-from sync.engine import run_sync
-from sync.profile import Profile
 
 DAY = date(2026, 11, 23)
 FILTERS = sorted({s.filter for sections in ARCHETYPE_SECTIONS.values() for s in sections})
@@ -29,17 +26,7 @@ FILTERS = sorted({s.filter for sections in ARCHETYPE_SECTIONS.values() for s in 
 
 @pytest.fixture
 def portfolio(tmp_path: Path) -> Iterator[sqlite3.Connection]:
-    path = tmp_path / "portfolio.sqlite3"
-    store = Store.generate(300, seed=3, today=DAY)
-    with start_in_thread(store) as server:
-        run_sync(
-            Profile(
-                name="p", cache_path=path, backend_url=server.url, token=store.partners[0].token
-            )
-        )
-    conn = sqlite3.connect(path)
-    conn.isolation_level = None
-    refresh_signals(conn, {}, data_changed=True, today=DAY)
+    conn = synced_cache(tmp_path / "portfolio.sqlite3", 300, seed=3, day=DAY)
     yield conn
     conn.close()
 
