@@ -27,7 +27,7 @@ from local_store.database import (
     schema_version,
 )
 
-READER_CACHE_KIB = 512
+READER_CACHE_KIB = 256
 """SQLite's page cache per connection of the console (its default is 2 MiB): a connection per
 busy worker, each keeping 2 MiB of pages the OS's file cache holds anyway, was a sixth of the
 console's memory at 100,000 clients."""
