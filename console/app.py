@@ -15,9 +15,8 @@ from __future__ import annotations
 import gc
 import importlib
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, date, datetime
-from functools import partial
 from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, ClassVar
@@ -236,6 +235,7 @@ class PartnerOpsApp(App[None]):
         self._sync_timer: Timer | None = None
         self._dialog_asked_at: float | None = None
         self._writer: LocalWriter | None = None
+        self._drawn_ahead: set[str] = set()
 
     def now(self) -> datetime:
         """The app's clock (fixed in tests), so every screen agrees on what "today" is."""
@@ -256,11 +256,12 @@ class PartnerOpsApp(App[None]):
             # After the first paint: the cache is on screen while the sync catches up.
             self._sync_timer = self.set_timer(STARTUP_SYNC_DELAY_SECONDS, self.start_sync)
 
-    def _build_next_screen_ahead(self, built: Screen | None = None) -> None:
-        """Lay out and draw the screen built at the last call, build and style the next one,
-        all without showing them, and chain the next call. A first visit cost 200-700 ms at
-        100,000 clients, most of it Textual composing, styling, laying out and drawing the
-        screen; done ahead, a first visit is a repaint like a revisit."""
+    def _build_next_screen_ahead(self) -> None:
+        """One step ahead of the user, then chain the next: build and style the next screen
+        not yet built; once all are, lay out and draw the next one not yet drawn (their reads
+        are done by then), all without showing them. A first visit cost 200-700 ms at 100,000
+        clients, most of it Textual composing, styling, laying out and drawing the screen;
+        done ahead, a first visit is a repaint like a revisit."""
         # Private Textual (pinned; tests/console/test_textual_private_api.py): `_init_mode` is
         # what `switch_mode` runs for a mode it has not built; `_css_update_count` says the
         # screen was styled with the current stylesheet, which `switch_mode` would otherwise
@@ -268,11 +269,16 @@ class PartnerOpsApp(App[None]):
         # `render_update` are what a shown screen runs to lay out and draw itself.
         if not self.is_running:
             return
-        if built is not None and built.is_mounted and not built.is_current:
-            built._refresh_layout(self.size)
-            built._compositor.render_update(full=True)
-        ahead = next((mode for mode in AHEAD_ORDER if mode not in self._screen_stacks), None)
-        if ahead is None:
+        if (ahead := self._next_mode_ahead(self._screen_stacks)) is not None:
+            self._init_mode(ahead)
+            self._screen_stacks[ahead][0]._css_update_count = self._css_update_count
+        elif (ahead := self._next_mode_ahead(self._drawn_ahead)) is not None:
+            self._drawn_ahead.add(ahead)
+            screen = self._screen_stacks[ahead][0]
+            if not screen.is_current:
+                screen._refresh_layout(self.size)
+                screen._compositor.render_update(full=True)
+        else:
             # What was built is here to stay: a full collection now, while nobody waits, and
             # not at a key press (one took ~100 ms of a first visit). `open_tui` froze what
             # the app was built from; the screens join it, out of every later collection.
@@ -280,10 +286,10 @@ class PartnerOpsApp(App[None]):
             if gc.get_freeze_count():
                 gc.freeze()
             return
-        self._init_mode(ahead)
-        screen = self._screen_stacks[ahead][0]
-        screen._css_update_count = self._css_update_count
-        self.set_timer(AHEAD_PAUSE_SECONDS, partial(self._build_next_screen_ahead, screen))
+        self.set_timer(AHEAD_PAUSE_SECONDS, self._build_next_screen_ahead)
+
+    def _next_mode_ahead(self, done: Collection[str]) -> str | None:
+        return next((mode for mode in AHEAD_ORDER if mode not in done), None)
 
     def on_unmount(self) -> None:
         self.cache.close()
