@@ -45,6 +45,28 @@ class DismissOnce(Screen[Any]):
             return AwaitComplete(asyncio.sleep(0))
         return super().dismiss(result)
 
+    def answer(self, option: Option) -> None:
+        """What picking `option` of its `AnswerList` answers (a dialog with one overrides)."""
+
+
+class AnswerList(SafeOptionList):
+    """A dialog's list of answers. Enter answers (and closes the dialog) within the key:
+    through `OptionSelected` the answer came a message later, and keys typed with the enter
+    (`a`, a person, enter, `x`) reached the dialog before it closed, and were lost."""
+
+    def action_select(self) -> None:
+        screen = self.screen
+        if isinstance(screen, DismissOnce) and self.highlighted is not None:
+            screen.answer(self.get_option_at_index(self.highlighted))
+        else:
+            super().action_select()
+
+    @on(OptionList.OptionSelected)
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if isinstance(self.screen, DismissOnce):
+            self.screen.answer(event.option)
+
 
 class Dialog(ModalScreen[object], DismissOnce):
     """A centred dialog (its `.dialog` box); escape or Cancel closes it with None."""
@@ -190,7 +212,7 @@ class PersonDialog(Dialog):
             options.append(Option(prompt, id=person.email))
         with Vertical(classes="dialog", id="person-dialog"):
             yield self.heading(self.verb, self.subject)
-            yield SafeOptionList(*options, id="person-options")
+            yield AnswerList(*options, id="person-options")
             yield Label("enter picks · escape cancels", classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -200,7 +222,5 @@ class PersonDialog(Dialog):
         if self.current in ids:
             option_list.highlighted = ids.index(self.current)
 
-    @on(OptionList.OptionSelected)
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        option_id = event.option.id
-        self.dismiss(PersonChoice(None if option_id == _NOBODY else option_id))
+    def answer(self, option: Option) -> None:
+        self.dismiss(PersonChoice(None if option.id == _NOBODY else option.id))

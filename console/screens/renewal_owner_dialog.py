@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -13,9 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.screens.dialogs import DismissOnce
+from console.screens.dialogs import AnswerList, DismissOnce
 from console.text import literal
-from console.widgets.safe_select import SafeOptionList
 from local_store.renewals import COMMUNICATION_OWNERS
 
 OWNER_LABELS = {"partner": "Partner", "hubspot": "HubSpot"}
@@ -80,7 +78,7 @@ class CommunicationOwnerModal(ModalScreen[str | None], DismissOnce):
                 ),
                 markup=False,
             )
-            yield SafeOptionList(
+            yield AnswerList(
                 *(Option(f"{OWNER_LABELS[o]}", id=o) for o in COMMUNICATION_OWNERS),
                 id="comms-owner-options",
                 compact=True,
@@ -97,9 +95,8 @@ class CommunicationOwnerModal(ModalScreen[str | None], DismissOnce):
             options.highlighted = COMMUNICATION_OWNERS.index(self._current)
         options.focus()
 
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+    def answer(self, option: Option) -> None:
+        self.dismiss(option.id)
 
     def action_choose(self, owner: str | None) -> None:
         self.dismiss(owner)

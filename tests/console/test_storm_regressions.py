@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from console_fixtures import FIXED_NOW
 from pilot_helpers import settle
 from storm import _send_at_once
@@ -100,12 +101,16 @@ async def test_a_palette_selection_arriving_after_it_closed_pops_nothing(profile
 
 async def test_a_dialog_answered_twice_at_once_closes_once(portfolio_profile: Profile) -> None:
     # c then enter, enter: the second answer popped the Renewals screen under the dialog.
+    # Since the first enter answers within its key, the second is the Renewals screen's, in
+    # order: it opens the client.
     app = PartnerOpsApp(portfolio_profile, start_screen="renewals", clock=lambda: FIXED_NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         _send_at_once(app, ["c", "enter", "enter"])
         await settle(pilot)
-        assert app.current_mode == "renewals"
+        assert app.current_mode == "clients"
+        await pilot.press("3")
+        await settle(pilot)
         assert app.screen.__class__.__name__ == "RenewalsScreen"
 
 
@@ -151,3 +156,22 @@ async def test_keys_typed_while_the_assign_dialog_is_read_go_to_it(profile: Prof
         await settle(pilot)
         assert app.current_mode == "clients"
         assert type(app.screen).__name__ == "PersonDialog"
+
+
+@pytest.mark.parametrize("answer", ["enter", "escape"])
+async def test_keys_typed_with_a_dialogs_answer_go_to_the_screen_behind_in_order(
+    profile: Profile, answer: str
+) -> None:
+    # By hand in tmux: `a`, Down, enter and `x` at once assigned the alert and lost the `x`:
+    # enter answered a message later, and the `x` reached the dialog before it closed.
+    app = PartnerOpsApp(profile, start_screen="clients", clock=lambda: FIXED_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PersonDialog"
+        _send_at_once(app, ["down", answer, "5", "4"])
+        await settle(pilot)
+        assert app.current_mode == "tier"
+        assigned = any(" owns " in n.message for n in app._notifications)
+        assert assigned is (answer == "enter")
