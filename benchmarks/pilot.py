@@ -69,7 +69,7 @@ def _hook(app: Any, table: Any, marks: Marks) -> None:
     table._fetch = counting(table._fetch)
 
 
-async def _settle(pilot: Any) -> None:
+async def settle(pilot: Any) -> None:
     """Until no worker runs and no message waits (twice in a row)."""
     app = pilot.app
     quiet = 0
@@ -133,7 +133,7 @@ async def _measure(cache: Path, repeats: int) -> PilotFigures:
     app = PartnerOpsApp(profile)
     figures = PilotFigures()
     async with app.run_test(size=SIZE) as pilot:
-        await _settle(pilot)
+        await settle(pilot)
         table = app.screen.query_one(ClientTable)
         figures.rows = table.row_count
         marks = Marks()
@@ -144,13 +144,13 @@ async def _measure(cache: Path, repeats: int) -> PilotFigures:
                 search.focus()
                 search.value = typed
                 search.cursor_position = len(typed)  # the key is typed after the text, not in it
-                await _settle(pilot)
+                await settle(pilot)
                 figures.search_ms.setdefault(label, []).append(await _keystroke(pilot, marks, key))
             search.value = ""
-            await _settle(pilot)
+            await settle(pilot)
             table.focus()
             for key in ("home", "end", "home", "pagedown", "pagedown"):
-                await _settle(pilot)
+                await settle(pilot)
                 latency, rows = await _scroll(pilot, marks, table, key)
                 if key != "home":
                     figures.scroll_ms.setdefault(key, []).append(latency)

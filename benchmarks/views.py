@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.pilot import settle
+
 SIZE = (160, 48)
 WAIT_LIMIT_S = 60.0
 QUIET_S = 0.4
@@ -91,21 +93,6 @@ class ViewFigures:
 # In-process.
 
 
-async def _idle(pilot: Any) -> None:
-    app = pilot.app
-    quiet = 0
-    deadline = time.monotonic() + WAIT_LIMIT_S
-    while quiet < 2:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the app kept working")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        busy = app.message_queue_size or any(
-            node.message_queue_size for node in app.screen.walk_children(with_self=True)
-        )
-        quiet = 0 if busy else quiet + 1
-
-
 async def _in_process(cache: Path, repeats: int, figures: ViewFigures) -> None:
     from console.widgets.virtual_table import VirtualTable
 
@@ -144,23 +131,23 @@ async def _in_process_once(cache: Path, figures: ViewFigures, shown: list[float]
 
         app._display = stamped  # type: ignore[method-assign]
         # As the pty run: the first key once the app is idle and a second has passed.
-        await _idle(pilot)
+        await settle(pilot)
         await asyncio.sleep(1.0)
-        await _idle(pilot)
+        await settle(pilot)
         for step in STEPS:
             paints.clear()
             shown.clear()
             started = time.perf_counter()
             for key in step.keys:
                 await pilot.press(PILOT_KEYS.get(key, key))
-            await _idle(pilot)
+            await settle(pilot)
             settled = paints[-1] if paints else time.perf_counter()
             answered = next((t for t in paints if shown and t >= shown[0]), settled)
             figures.answer_ms.setdefault(step.name, []).append((answered - started) * 1000)
             figures.in_process_ms.setdefault(step.name, []).append((settled - started) * 1000)
             if step.keys == "r":
                 await pilot.press("enter")  # back to the list, as a user would
-                await _idle(pilot)
+                await settle(pilot)
         await pilot.press("ctrl+q")
 
 
